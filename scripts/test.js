@@ -1,0 +1,37 @@
+#!/usr/bin/env node
+// `npm test`: type-check, then every *.test.ts(x) under src/ with node's test runner through tsx.
+// Suites that need PostgreSQL (TEST_DATABASE_URL), Redis (TEST_REDIS_URL) or Chromium say so and skip.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+
+function findTests(dir) {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return findTests(path);
+    return /\.test\.tsx?$/.test(entry.name) ? [path] : [];
+  });
+}
+
+const skipped = [
+  !process.env.TEST_DATABASE_URL && 'PostgreSQL suites: TEST_DATABASE_URL is not set (e.g. postgres://postgres@127.0.0.1:5432/test)',
+  !process.env.TEST_REDIS_URL && 'Redis suites: TEST_REDIS_URL is not set (e.g. redis://127.0.0.1:6379)',
+  !existsSync('/usr/bin/chromium') && 'browser suites: /usr/bin/chromium is missing (apt-get install chromium)',
+].filter(Boolean);
+for (const line of skipped) console.log(`skipping ${line}`);
+
+const typecheck = spawnSync('npx', ['tsc', '--noEmit', '-p', root], { stdio: 'inherit', cwd: root });
+if (typecheck.status !== 0) {
+  console.error('type check failed');
+  process.exit(typecheck.status ?? 1);
+}
+
+const only = process.argv.slice(2);
+const files = only.length ? only : findTests(join(root, 'src')).sort();
+const result = spawnSync(process.execPath, [
+  '--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files,
+], { stdio: 'inherit', cwd: root, env: { ...process.env, NODE_ENV: 'test' } });
+for (const line of skipped) console.log(`skipped ${line}`);
+process.exit(result.status ?? 1);

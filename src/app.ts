@@ -1,0 +1,111 @@
+// Builds the Fastify app: plugins, cross-cutting hooks and every module's routes. It never listens.
+import { readFileSync } from 'node:fs';
+import Fastify, { type FastifyInstance } from 'fastify';
+import cookie from '@fastify/cookie';
+import formbody from '@fastify/formbody';
+import helmet from '@fastify/helmet';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { sql } from 'kysely';
+import type { Config } from './config.ts';
+import type { DatabaseHandle } from './db/connect.ts';
+import { pendingMigrations } from './db/migrate.ts';
+import { registerAuth, registerPageCsrf, type SessionCookies } from './http/auth.ts';
+import { createMetrics, registerMetrics, type Metrics } from './http/metrics.ts';
+import { registerProblemHandler } from './http/problem.ts';
+import { systemClock, type Clock } from './lib/clock.ts';
+import { createServices, type Services } from './services.ts';
+import { registerAssets } from './web/assets.ts';
+
+export interface AppOptions {
+  config: Config;
+  database: DatabaseHandle;
+  clock?: Clock;
+  /** Pino options, or false for silence (tests). */
+  logger?: boolean | object;
+}
+
+/** What every module's routes receive: the services, plus the cookie helpers and config. */
+export interface ModuleContext {
+  config: Config;
+  services: Services;
+  cookies: SessionCookies;
+  metrics: Metrics;
+}
+
+export type App = FastifyInstance & { services: Services; metrics: Metrics };
+
+export async function buildApp(options: AppOptions): Promise<App> {
+  const { config, database } = options;
+  const clock = options.clock ?? systemClock;
+  const app = Fastify({
+    logger: options.logger ?? { level: config.logLevel },
+    trustProxy: false,
+    bodyLimit: 1024 * 1024,
+    ajv: { customOptions: { removeAdditional: 'all', coerceTypes: false, allErrors: true } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  const metrics = createMetrics();
+  const services = createServices({ config, db: database.db, dialect: database.dialect, clock, metrics });
+
+  await app.register(cookie);
+  await app.register(formbody);
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"], scriptSrc: ["'self'"], styleSrc: ["'self'"], imgSrc: ["'self'", 'data:'],
+        formAction: ["'self'"], frameAncestors: ["'none'"], baseUri: ["'self'"], objectSrc: ["'none'"],
+        // Browsers on plain http://localhost must not be sent to https.
+        upgradeInsecureRequests: config.publicUrl.protocol === 'https:' ? [] : null,
+      },
+    },
+    strictTransportSecurity: config.publicUrl.protocol === 'https:',
+  });
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'cloudpass API', version: readVersion(), description: 'Cloud pass programs: campaigns, pass codes, accounts, redemption and provisioning.' },
+      servers: [{ url: config.publicUrl.origin }],
+      components: {
+        securitySchemes: {
+          apiKey: { type: 'http', scheme: 'bearer', description: 'An API key from `cloudpass apikey create`' },
+          session: { type: 'apiKey', in: 'cookie', name: 'cloudpass_session' },
+        },
+      },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
+  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  registerProblemHandler(app);
+  registerMetrics(app, metrics);
+  const cookies = registerAuth(app, { config, db: database.db, sessions: services.sessions, apiKeys: services.apiKeys });
+  registerPageCsrf(app, services.sessions);
+  registerAssets(app);
+
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
+    try {
+      await sql`select 1`.execute(database.db);
+      const pending = await pendingMigrations(database.db);
+      if (pending.length > 0) return reply.code(503).send({ status: 'migrations pending', pending });
+      return { status: 'ready' };
+    } catch {
+      return reply.code(503).send({ status: 'database unreachable' });
+    }
+  });
+
+  const context: ModuleContext = { config, services, cookies, metrics };
+  void context;
+  // routes:end — modules register their routes above this line, e.g. `await app.register(campaignRoutes(context), { prefix: '/api/v1' })`
+
+  app.decorate('services', services);
+  app.decorate('metrics', metrics);
+  return app as unknown as App;
+}
+
+function readVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}

@@ -1,0 +1,110 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { DomainError, TooManyAttemptsError, type FieldError } from '../lib/errors.ts';
+
+/** The HTTP status of every stable error code; a code not listed here is a 400. */
+const statusByCode: Record<string, number> = {
+  validation_failed: 400,
+  weak_password: 400,
+  invalid_token: 400,
+  unauthenticated: 401,
+  invalid_credentials: 401,
+  forbidden: 403,
+  csrf_failed: 403,
+  origin_mismatch: 403,
+  country_not_eligible: 403,
+  email_not_verified: 403,
+  not_found: 404,
+  invalid_code: 404,
+  method_not_allowed: 405,
+  email_taken: 409,
+  account_choice_required: 409,
+  code_already_used: 409,
+  pass_limit_reached: 409,
+  already_activated: 409,
+  trial_already_used: 409,
+  conflict: 409,
+  code_expired: 410,
+  code_revoked: 410,
+  campaign_closed: 410,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  code_mistyped: 422,
+  profile_mismatch: 422,
+  idempotency_key_reused: 422,
+  campaign_paused: 423,
+  too_many_attempts: 429,
+  internal_error: 500,
+  service_unavailable: 503,
+};
+
+export const statusOf = (code: string): number => statusByCode[code] ?? 400;
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: string;
+  errors?: FieldError[];
+  [extra: string]: unknown;
+}
+
+export function problem(code: string, detail: string, extra: Record<string, unknown> = {}): Problem {
+  const status = statusOf(code);
+  return { type: `urn:cloudpass:problem:${code}`, title: titleOf(code), status, detail, code, ...extra };
+}
+
+const titleOf = (code: string) => code.replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase());
+
+export function sendProblem(reply: FastifyReply, body: Problem): FastifyReply {
+  if (typeof body.retryAfterSeconds === 'number') reply.header('retry-after', String(Math.ceil(body.retryAfterSeconds)));
+  return reply.code(body.status).type('application/problem+json').send(body);
+}
+
+/** Turns any thrown error into a problem document; 5xx never carry internals. */
+export function toProblem(error: unknown): Problem {
+  if (error instanceof TooManyAttemptsError) {
+    return problem(error.code, error.message, { retryAfterSeconds: error.retryAfterSeconds });
+  }
+  if (error instanceof DomainError) return problem(error.code, error.message, error.extra);
+  const fe = error as FastifyError;
+  if (fe.validation) {
+    const errors = fe.validation.map((v) => ({
+      path: fieldPath(v.instancePath, v.params as Record<string, unknown>),
+      message: v.message ?? 'is not valid',
+    }));
+    return problem('validation_failed', `The ${fe.validationContext ?? 'request'} is not valid.`, { errors });
+  }
+  switch (fe.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return problem('validation_failed', 'The body is not valid JSON.', { errors: [{ path: '', message: 'is not valid JSON' }] });
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return problem('unsupported_media_type', 'This content type is not accepted here; send JSON.');
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return problem('payload_too_large', 'The request body is too large.');
+  }
+  if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
+    return { ...problem('validation_failed', 'The request is not valid.'), status: fe.statusCode };
+  }
+  return problem('internal_error', 'Something went wrong on our side. Please try again.');
+}
+
+function fieldPath(instancePath: string, params: Record<string, unknown>): string {
+  const base = instancePath.replace(/^\//, '').replace(/\//g, '.');
+  const missing = params?.missingProperty ?? params?.additionalProperty;
+  if (typeof missing === 'string') return base ? `${base}.${missing}` : missing;
+  return base;
+}
+
+export function registerProblemHandler(app: FastifyInstance): void {
+  app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
+    const body = toProblem(error);
+    if (body.status >= 500) request.log.error({ err: error }, 'request failed');
+    return sendProblem(reply, body);
+  });
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, problem('not_found', `No route for ${request.method} ${request.url.split('?')[0]}.`)),
+  );
+}

@@ -1,0 +1,15 @@
+export type RedemptionState = 'redeemed' | 'activated' | 'released';
+
+export interface RedemptionTable {
+  id: string;
+  code_hash: string;
+  code_last4: string;
+  account_id: string;
+  campaign_id: string;
+  country: string;
+  state: RedemptionState;
+  redeemed_at: string;
+  activated_at: string | null;
+  released_at: string | null;
+  subscription_id: string | null;
+}

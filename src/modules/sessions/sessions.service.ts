@@ -1,0 +1,118 @@
+// Server-side sessions: an opaque random token in the cookie, only its hash in the database.
+import { createHash, randomBytes } from 'node:crypto';
+import Tokens from '@fastify/csrf';
+import type { Db } from '../../db/database.ts';
+import { addMs, iso, type Clock } from '../../lib/clock.ts';
+import * as repo from './sessions.repository.ts';
+
+export const IDLE_TIMEOUT_MS = 30 * 60 * 1000;
+export const ABSOLUTE_TIMEOUT_MS = 12 * 60 * 60 * 1000;
+/** last_seen_at is written at most this often, so reading pages does not write on every request. */
+const TOUCH_INTERVAL_MS = 60 * 1000;
+
+/** What a session carries besides its account: the pending promo code, flash notices, sign-in state. */
+export interface SessionData {
+  pendingCode?: { code: string; country: string };
+  /** Where to go after signing in. */
+  returnTo?: string;
+  notice?: string;
+  oidc?: { organizationId: string; state: string; nonce: string; codeVerifier: string; returnTo?: string };
+  [key: string]: unknown;
+}
+
+export interface Session {
+  tokenHash: string;
+  accountId: string | null;
+  csrfSecret: string;
+  data: SessionData;
+  createdAt: string;
+  expiresAt: string;
+}
+
+const csrfTokens = (Tokens as unknown as (options?: object) => { secretSync(): string; create(secret: string): string; verify(secret: string, token: string): boolean })();
+
+const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+
+export function createSessionService(deps: { db: Db; clock: Clock }) {
+  const { db, clock } = deps;
+
+  async function start(accountId: string | null, data: SessionData = {}): Promise<{ token: string; session: Session }> {
+    const token = randomBytes(32).toString('base64url');
+    const now = clock.now();
+    const row = {
+      token_hash: hashToken(token),
+      account_id: accountId,
+      csrf_secret: csrfTokens.secretSync(),
+      data: JSON.stringify(data),
+      created_at: iso(now),
+      last_seen_at: iso(now),
+      expires_at: iso(addMs(now, ABSOLUTE_TIMEOUT_MS)),
+    };
+    await repo.insertSession(db, row);
+    return { token, session: toSession(row) };
+  }
+
+  /** The live session for a cookie token, or undefined when unknown, idle too long or past its end. */
+  async function resume(token: string): Promise<Session | undefined> {
+    const tokenHash = hashToken(token);
+    const row = await repo.findSession(db, tokenHash);
+    if (!row) return undefined;
+    const now = clock.now();
+    const idleSince = now.getTime() - Date.parse(row.last_seen_at);
+    if (Date.parse(row.expires_at) <= now.getTime() || idleSince >= IDLE_TIMEOUT_MS) {
+      await repo.deleteSession(db, tokenHash);
+      return undefined;
+    }
+    if (idleSince >= TOUCH_INTERVAL_MS) await repo.updateSession(db, tokenHash, { last_seen_at: iso(now) });
+    return toSession(row);
+  }
+
+  /** Signing in always issues a new token (no fixation); what the visitor was doing is carried over. */
+  async function signIn(previous: Session | undefined, accountId: string): Promise<{ token: string; session: Session }> {
+    if (previous) await repo.deleteSession(db, previous.tokenHash);
+    const { notice: _notice, oidc: _oidc, ...carried } = previous?.data ?? {};
+    return start(accountId, carried);
+  }
+
+  /** Ends the session on the server. With keepData, a fresh anonymous session keeps e.g. the pending code. */
+  async function signOut(session: Session, options: { keepData?: boolean } = {}) {
+    await repo.deleteSession(db, session.tokenHash);
+    if (options.keepData) {
+      const { pendingCode, returnTo } = session.data;
+      return start(null, { pendingCode, returnTo });
+    }
+    return undefined;
+  }
+
+  async function saveData(session: Session, data: SessionData): Promise<void> {
+    session.data = data;
+    await repo.updateSession(db, session.tokenHash, { data: JSON.stringify(data) });
+  }
+
+  async function endOtherSessions(accountId: string, keep?: Session): Promise<void> {
+    await repo.deleteSessionsOfAccount(db, accountId, keep?.tokenHash);
+  }
+
+  async function purgeExpired(): Promise<number> {
+    const now = clock.now();
+    return repo.deleteExpiredSessions(db, iso(now), iso(addMs(now, -IDLE_TIMEOUT_MS)));
+  }
+
+  const csrfToken = (session: Session) => csrfTokens.create(session.csrfSecret);
+  const verifyCsrf = (session: Session, token: string) => csrfTokens.verify(session.csrfSecret, token);
+
+  return { start, resume, signIn, signOut, saveData, endOtherSessions, purgeExpired, csrfToken, verifyCsrf };
+}
+
+export type SessionService = ReturnType<typeof createSessionService>;
+
+function toSession(row: repo.SessionRow): Session {
+  return {
+    tokenHash: row.token_hash,
+    accountId: row.account_id,
+    csrfSecret: row.csrf_secret,
+    data: JSON.parse(row.data) as SessionData,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+  };
+}
