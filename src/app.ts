@@ -14,9 +14,14 @@ import { pendingMigrations } from './db/migrate.ts';
 import { registerAuth, registerPageCsrf, type SessionCookies } from './http/auth.ts';
 import { createMetrics, registerMetrics, type Metrics } from './http/metrics.ts';
 import { registerProblemHandler } from './http/problem.ts';
+import { createPageSupport, sendErrorPage, wantsHtml, type PageSupport } from './http/pages.tsx';
+import { createRedis, type Redis } from './lib/redis.ts';
 import { systemClock, type Clock } from './lib/clock.ts';
 import { createServices, type Services } from './services.ts';
 import { registerAssets } from './web/assets.ts';
+import { subscriptionRoutes } from './modules/subscriptions/subscriptions.routes.ts';
+import { subscriptionPages } from './modules/subscriptions/subscriptions.pages.tsx';
+import { settingsRoutes } from './modules/settings/settings.routes.ts';
 
 export interface AppOptions {
   config: Config;
@@ -32,6 +37,7 @@ export interface ModuleContext {
   services: Services;
   cookies: SessionCookies;
   metrics: Metrics;
+  pages: PageSupport;
 }
 
 export type App = FastifyInstance & { services: Services; metrics: Metrics };
@@ -47,7 +53,9 @@ export async function buildApp(options: AppOptions): Promise<App> {
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const metrics = createMetrics();
-  const services = createServices({ config, db: database.db, dialect: database.dialect, clock, metrics });
+  const redis = config.redisUrl ? createRedis(config.redisUrl) : undefined;
+  const services = createServices({ config, db: database.db, dialect: database.dialect, clock, metrics, redis });
+  app.addHook('onClose', async () => { await services.close(); redis?.disconnect(); });
 
   await app.register(cookie);
   await app.register(formbody);
@@ -78,7 +86,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  registerProblemHandler(app);
+  registerProblemHandler(app, { wantsHtml, send: sendErrorPage });
   registerMetrics(app, metrics);
   const cookies = registerAuth(app, { config, db: database.db, sessions: services.sessions, apiKeys: services.apiKeys });
   registerPageCsrf(app, services.sessions);
@@ -96,8 +104,11 @@ export async function buildApp(options: AppOptions): Promise<App> {
     }
   });
 
-  const context: ModuleContext = { config, services, cookies, metrics };
-  void context;
+  const pages = createPageSupport({ sessions: services.sessions, cookies });
+  const context: ModuleContext = { config, services, cookies, metrics, pages };
+  await app.register(async (api) => subscriptionRoutes(api, context), { prefix: '/api/v1' });
+  await app.register(async (api) => settingsRoutes(api, context), { prefix: '/api/v1' });
+  await app.register(async (web) => subscriptionPages(web, context));
   // routes:end — modules register their routes above this line, e.g. `await app.register(campaignRoutes(context), { prefix: '/api/v1' })`
 
   app.decorate('services', services);

@@ -6,9 +6,17 @@ import type { Db } from './db/database.ts';
 import type { Dialect } from './db/connect.ts';
 import type { Clock } from './lib/clock.ts';
 import type { Metrics } from './http/metrics.ts';
+import type { Redis } from './lib/redis.ts';
 import { createAuditService } from './modules/audit/audit.service.ts';
 import { createApiKeyService } from './modules/apikeys/apikeys.service.ts';
 import { createSessionService } from './modules/sessions/sessions.service.ts';
+import { createRedemptionService } from './modules/redemptions/redemptions.service.ts';
+import { createMailService } from './modules/mail/mail.service.ts';
+import { createAccountService } from './modules/accounts/accounts.service.ts';
+import { createSubscriptionEvents } from './modules/subscriptions/subscription-events.ts';
+import { createSubscriptionService } from './modules/subscriptions/subscriptions.service.ts';
+import { createCreditService } from './modules/credit/credit.service.ts';
+import { createSettingsService } from './modules/settings/settings.service.ts';
 
 export interface Infrastructure {
   config: Config;
@@ -16,15 +24,28 @@ export interface Infrastructure {
   dialect: Dialect;
   clock: Clock;
   metrics: Metrics;
+  /** Set when REDIS_URL is: shared throttling and live updates across instances. */
+  redis?: Redis;
 }
 
 export function createServices(infra: Infrastructure) {
   const { config, db, clock } = infra;
+  /** Stops timers and connections the services hold (not the database: its owner closes it). */
+  const closers: Array<() => Promise<void> | void> = [];
   const audit = createAuditService({ db, clock });
   const apiKeys = createApiKeyService({ db, clock, key: deriveKey(config.secret, 'api-keys'), audit });
   const sessions = createSessionService({ db, clock });
+  const subscriptionEvents = createSubscriptionEvents({ redis: infra.redis });
+  closers.push(() => subscriptionEvents.close());
+  const mail = createMailService({ db, clock, config, metrics: infra.metrics, closers });
+  const accounts = createAccountService({ db, clock, config, metrics: infra.metrics, audit, mail, sessions, redis: infra.redis });
+  const redemptions = createRedemptionService({ db, dialect: infra.dialect, clock, config, metrics: infra.metrics, audit, redis: infra.redis });
+  const credit = createCreditService({ clock });
+  const settings = createSettingsService({ db, clock, audit });
+  const subscriptions = createSubscriptionService({ db, clock, metrics: infra.metrics, audit, credit, settings, events: subscriptionEvents });
   // services:end — modules add their services above this line
-  return { db, audit, apiKeys, sessions };
+  const close = async () => { for (const fn of closers) await fn(); };
+  return { db, config, clock, metrics: infra.metrics, redis: infra.redis, audit, apiKeys, sessions, subscriptionEvents, credit, settings, subscriptions, mail, accounts, redemptions, close };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -98,13 +98,22 @@ function fieldPath(instancePath: string, params: Record<string, unknown>): strin
   return base;
 }
 
-export function registerProblemHandler(app: FastifyInstance): void {
+/** Pages get an HTML error page, everything else problem+json. */
+export interface ErrorPages {
+  wantsHtml(request: FastifyRequest): boolean;
+  send(request: FastifyRequest, reply: FastifyReply, body: Problem): unknown;
+}
+
+export function registerProblemHandler(app: FastifyInstance, pages: ErrorPages): void {
+  const respond = (request: FastifyRequest, reply: FastifyReply, body: Problem) =>
+    pages.wantsHtml(request) ? pages.send(request, reply, body) : sendProblem(reply, body);
   app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const body = toProblem(error);
     if (body.status >= 500) request.log.error({ err: error }, 'request failed');
-    return sendProblem(reply, body);
+    if (body.retryAfterSeconds !== undefined) reply.header('retry-after', String(Math.ceil(Number(body.retryAfterSeconds))));
+    return respond(request, reply, body);
   });
   app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, problem('not_found', `No route for ${request.method} ${request.url.split('?')[0]}.`)),
+    respond(request, reply, problem('not_found', `No route for ${request.method} ${request.url.split('?')[0]}.`)),
   );
 }

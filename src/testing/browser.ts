@@ -1,0 +1,69 @@
+import { AssertionError } from 'node:assert';
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { AxeBuilder } from '@axe-core/playwright';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+/** Debian's Chromium; playwright-core brings no browser of its own. */
+export const chromiumPath = '/usr/bin/chromium';
+
+export const phoneViewport = { width: 390, height: 844 };
+export const desktopViewport = { width: 1280, height: 900 };
+
+const screenshotDir = fileURLToPath(new URL('../../tmp/screenshots/', import.meta.url));
+
+/** For `test(name, { skip: browserSkipReason() }, …)`: undefined when Chromium is there. */
+export function browserSkipReason(): string | undefined {
+  if (existsSync(chromiumPath)) return undefined;
+  return `Chromium not found at ${chromiumPath}: browser tests skipped (apt-get install chromium)`;
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: chromiumPath,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+    ],
+  });
+}
+
+/** A page in a context of its own (axe refuses pages from `browser.newPage()`); close it with `closePage`. */
+export async function openPage(browser: Browser, viewport = phoneViewport): Promise<Page> {
+  const context = await browser.newContext({ viewport });
+  return context.newPage();
+}
+
+export async function closePage(page: Page): Promise<void> {
+  await page.context().close();
+}
+
+/** Fails on any serious or critical WCAG 2.1 A/AA violation axe finds on the page as it is now. */
+export async function expectAccessible(page: Page, label: string): Promise<void> {
+  const results = await new AxeBuilder({ page })
+    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
+    .analyze();
+  const blocking = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  if (blocking.length === 0) return;
+  const report = blocking
+    .map((v) => {
+      const targets = v.nodes.map((n) => `    ${n.target.join(' ')}`).join('\n');
+      return `  ${v.id} (${v.impact}): ${v.help}\n${targets}`;
+    })
+    .join('\n');
+  throw new AssertionError({ message: `Accessibility violations on ${label}:\n${report}` });
+}
+
+/** Saves a full-page PNG to tmp/screenshots/<name>.png, for people to look at; returns its path. */
+export async function screenshot(page: Page, name: string): Promise<string> {
+  await mkdir(screenshotDir, { recursive: true });
+  const path = `${screenshotDir}${name.replace(/[^\w.-]+/g, '-')}.png`;
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}
