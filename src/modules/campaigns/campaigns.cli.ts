@@ -1,0 +1,77 @@
+// `cloudpass campaign …`: the same campaign service as the API, with flags instead of JSON.
+import type { Command } from 'commander';
+import type { Config } from '../../config.ts';
+import { ValidationError, type FieldError } from '../../lib/errors.ts';
+import type { Actor } from '../audit/audit.service.ts';
+import type { Services } from '../../services.ts';
+import { isCurrencyCode, formatMinorUnits, parseDecimalAmount } from './currency.ts';
+
+export type WithServices = <T>(fn: (services: Services, config: Config) => Promise<T>) => Promise<T>;
+
+/** Who the audit trail names for operator commands run on the server. */
+export const cliActor: Actor = { type: 'system', id: null, label: 'cli' };
+
+const FLAG_OF_FIELD: Record<string, string> = {
+  name: '--name', 'credit.amount': '--credit', 'credit.currency': '--currency', validityDays: '--days',
+  redeemBy: '--redeem-by', countries: '--countries', passesPerAccount: '--per-account',
+};
+
+/** Service errors name API fields; on the command line, name the flag instead. */
+export function withFlagPaths(error: unknown, flags: Record<string, string>): unknown {
+  if (!(error instanceof ValidationError)) return error;
+  return new ValidationError(error.errors.map((e) => {
+    const [field] = e.path.split(/\.(?=\d)/);
+    return { ...e, path: flags[e.path] ?? flags[field ?? ''] ?? e.path };
+  }));
+}
+
+/** "30" → 30; anything else, including "30.5", "-1" and "", → NaN for the service to refuse. */
+export const wholeNumber = (text: string): number => (/^\d+$/.test(text.trim()) ? Number(text.trim()) : Number.NaN);
+
+export function registerCampaignCommands(program: Command, withServices: WithServices) {
+  const campaign = program.command('campaign').description('manage campaigns');
+
+  campaign.command('create').description('create a campaign and print its id')
+    .requiredOption('--name <name>', 'what the campaign is called (1–200 characters)')
+    .requiredOption('--credit <amount>', 'credit per pass in the currency, e.g. 100.00')
+    .requiredOption('--currency <code>', 'ISO 4217 currency, e.g. USD')
+    .requiredOption('--days <days>', 'days a subscription lasts once activated (1–3650)')
+    .requiredOption('--redeem-by <date>', 'last day codes can be redeemed, YYYY-MM-DD (UTC)')
+    .option('--countries <codes>', 'eligible countries, ISO 3166-1 alpha-2, comma-separated (default: every country)')
+    .option('--per-account <n>', 'passes one account may redeem', '1')
+    .action(async (options: { name: string; credit: string; currency: string; days: string; redeemBy: string; countries?: string; perAccount: string }) => {
+      const errors: FieldError[] = [];
+      const currency = options.currency.trim().toUpperCase();
+      let amount = Number.NaN;
+      if (!isCurrencyCode(currency)) {
+        errors.push({ path: '--currency', message: `"${options.currency}" is not an ISO 4217 currency code such as USD or EUR` });
+      } else {
+        const parsed = parseDecimalAmount(options.credit, currency);
+        if (parsed.ok) amount = parsed.amount;
+        else errors.push({ path: '--credit', message: parsed.message });
+      }
+      if (errors.length) throw new ValidationError(errors);
+      const countries = options.countries === undefined ? null : options.countries.split(',').map((c) => c.trim()).filter(Boolean);
+      await withServices(async ({ campaigns }) => {
+        const created = await campaigns.create({
+          name: options.name, credit: { amount, currency }, validityDays: wholeNumber(options.days), redeemBy: options.redeemBy.trim(),
+          countries, passesPerAccount: wholeNumber(options.perAccount),
+        }, cliActor).catch((error: unknown) => { throw withFlagPaths(error, FLAG_OF_FIELD); });
+        console.log(created.id);
+      });
+    });
+
+  campaign.command('list').description('list campaigns with their code counts, newest first')
+    .action(async () => {
+      await withServices(async ({ campaigns }) => {
+        const rows = [['id', 'status', 'credit', 'days', 'redeem-by', 'issued', 'redeemed', 'activated', 'revoked', 'expired', 'name']];
+        for (const c of await campaigns.list()) {
+          rows.push([
+            c.id, c.status, `${formatMinorUnits(c.credit.amount, c.credit.currency)} ${c.credit.currency}`, String(c.validityDays), c.redeemBy,
+            ...[c.stats.issued, c.stats.redeemed, c.stats.activated, c.stats.revoked, c.stats.expired].map(String), c.name,
+          ]);
+        }
+        console.log(rows.map((row) => row.join('\t')).join('\n'));
+      });
+    });
+}

@@ -1,0 +1,191 @@
+// Campaigns: what a pass is worth, for how long, until when it can be redeemed, where and how often.
+import type { Db } from '../../db/database.ts';
+import type { Metrics } from '../../http/metrics.ts';
+import { iso, type Clock } from '../../lib/clock.ts';
+import { DomainError, NotFoundError, ValidationError, type FieldError } from '../../lib/errors.ts';
+import { newId } from '../../lib/ids.ts';
+import { isCountryCode } from '../../web/countries.ts';
+import type { Actor, AuditService } from '../audit/audit.service.ts';
+import {
+  findCampaignById, insertCampaign, listCampaignsWithStats, updateCampaignStatus,
+  type CampaignRow, type CampaignStatsRow,
+} from './campaigns.repository.ts';
+import type { CampaignStatus } from './campaigns.table.ts';
+import { isCurrencyCode } from './currency.ts';
+
+export const CAMPAIGN_STATUSES: readonly CampaignStatus[] = ['active', 'paused', 'closed'];
+export const MAX_VALIDITY_DAYS = 3650;
+export const MAX_PASSES_PER_ACCOUNT = 1000;
+export const MAX_NAME_LENGTH = 200;
+
+export interface Money {
+  amount: number;
+  currency: string;
+}
+
+export interface CampaignInput {
+  name: string;
+  credit: Money;
+  validityDays: number;
+  /** YYYY-MM-DD, the last day (UTC) on which codes can be redeemed. */
+  redeemBy: string;
+  /** ISO 3166-1 alpha-2 codes; null or absent: every country. */
+  countries?: string[] | null;
+  passesPerAccount?: number;
+}
+
+export type CampaignStats = CampaignStatsRow;
+
+export interface CampaignView {
+  id: string;
+  name: string;
+  credit: Money;
+  validityDays: number;
+  redeemBy: string;
+  countries: string[] | null;
+  passesPerAccount: number;
+  status: CampaignStatus;
+  createdAt: string;
+  updatedAt: string;
+  stats: CampaignStats;
+}
+
+const NO_CODES: CampaignStats = { issued: 0, redeemed: 0, activated: 0, revoked: 0, expired: 0 };
+
+export function createCampaignService(deps: { db: Db; clock: Clock; audit: AuditService; metrics: Pick<Metrics, 'campaignsCreated'> }) {
+  const { db, clock, audit, metrics } = deps;
+  const today = () => iso(clock.now()).slice(0, 10);
+
+  async function create(input: CampaignInput, actor: Actor): Promise<CampaignView> {
+    const fields = validateCampaign(input, today());
+    const at = iso(clock.now());
+    const row: CampaignRow = { id: newId(), ...fields, status: 'active', created_at: at, updated_at: at };
+    await db.transaction().execute(async (trx) => {
+      await insertCampaign(trx, row);
+      await audit.record(trx, actor, 'campaign.created', 'campaign', row.id, auditDetails(row));
+    });
+    metrics.campaignsCreated.inc();
+    return toCampaignView(row, NO_CODES);
+  }
+
+  async function list(): Promise<CampaignView[]> {
+    const rows = await listCampaignsWithStats(db, today());
+    return rows.map((row) => toCampaignView(row, row));
+  }
+
+  async function get(id: string): Promise<CampaignView> {
+    const [row] = await listCampaignsWithStats(db, today(), { id });
+    if (!row) throw new NotFoundError('The campaign');
+    return toCampaignView(row, row);
+  }
+
+  /** Pauses, resumes or closes a campaign. Closing is final. */
+  async function setStatus(id: string, status: string, actor: Actor): Promise<CampaignView> {
+    if (!CAMPAIGN_STATUSES.includes(status as CampaignStatus)) {
+      throw new ValidationError([{ path: 'status', message: 'status must be active, paused or closed' }]);
+    }
+    const to = status as CampaignStatus;
+    await db.transaction().execute(async (trx) => {
+      const current = await findCampaignById(trx, id);
+      if (!current) throw new NotFoundError('The campaign');
+      if (current.status === to) return;
+      if (current.status === 'closed') {
+        throw new DomainError('conflict', 'This campaign is closed, and a closed campaign cannot be reopened. Create a new campaign instead.');
+      }
+      if (!(await updateCampaignStatus(trx, id, current.status, to, iso(clock.now())))) {
+        throw new DomainError('conflict', 'The campaign was changed at the same time; reload it and try again.');
+      }
+      await audit.record(trx, actor, 'campaign.status_changed', 'campaign', id, { from: current.status, to });
+    });
+    return get(id);
+  }
+
+  return { create, list, get, setStatus };
+}
+
+export type CampaignService = ReturnType<typeof createCampaignService>;
+
+type CampaignFields = Pick<CampaignRow, 'name' | 'credit_amount' | 'credit_currency' | 'validity_days' | 'redeem_by' | 'countries' | 'passes_per_account'>;
+
+/** Checks every field and reports every problem at once; returns the columns to store. */
+export function validateCampaign(input: CampaignInput, today: string): CampaignFields {
+  const errors: FieldError[] = [];
+  const fail = (path: string, message: string) => { errors.push({ path, message }); };
+
+  const name = typeof input.name === 'string' ? input.name.trim() : '';
+  if (name.length < 1 || name.length > MAX_NAME_LENGTH) fail('name', `name must be 1–${MAX_NAME_LENGTH} characters`);
+
+  const amount = input.credit?.amount;
+  if (!Number.isSafeInteger(amount) || amount <= 0) fail('credit.amount', 'credit amount must be a whole number of minor units (cents) greater than 0');
+  const currency = typeof input.credit?.currency === 'string' ? input.credit.currency.trim().toUpperCase() : '';
+  if (!isCurrencyCode(currency)) fail('credit.currency', 'credit currency must be an ISO 4217 code such as USD or EUR');
+
+  if (!Number.isInteger(input.validityDays) || input.validityDays < 1 || input.validityDays > MAX_VALIDITY_DAYS) {
+    fail('validityDays', `validity days must be a whole number from 1 to ${MAX_VALIDITY_DAYS}`);
+  }
+
+  if (!isCalendarDate(input.redeemBy)) fail('redeemBy', 'redeem-by must be a date written YYYY-MM-DD');
+  else if (input.redeemBy < today) fail('redeemBy', `redeem-by must not be in the past (today is ${today})`);
+
+  const countries = validateCountries(input.countries, fail);
+
+  const passesPerAccount = input.passesPerAccount ?? 1;
+  if (!Number.isInteger(passesPerAccount) || passesPerAccount < 1 || passesPerAccount > MAX_PASSES_PER_ACCOUNT) {
+    fail('passesPerAccount', `passes per account must be a whole number from 1 to ${MAX_PASSES_PER_ACCOUNT}`);
+  }
+
+  if (errors.length) throw new ValidationError(errors);
+  return {
+    name, credit_amount: amount, credit_currency: currency, validity_days: input.validityDays, redeem_by: input.redeemBy,
+    countries: countries === null ? null : JSON.stringify(countries), passes_per_account: passesPerAccount,
+  };
+}
+
+function validateCountries(input: unknown, fail: (path: string, message: string) => void): string[] | null {
+  if (input === null || input === undefined) return null;
+  if (!Array.isArray(input)) {
+    fail('countries', 'countries must be a list of ISO 3166-1 alpha-2 codes, or null for every country');
+    return null;
+  }
+  if (input.length === 0) fail('countries', 'list at least one country, or send null for every country');
+  const seen = new Set<string>();
+  input.forEach((value: unknown, index) => {
+    const code = typeof value === 'string' ? value.trim().toUpperCase() : '';
+    if (!isCountryCode(code)) fail(`countries.${index}`, `"${String(value).slice(0, 20)}" is not an ISO 3166-1 alpha-2 country code`);
+    else if (seen.has(code)) fail(`countries.${index}`, `${code} is listed twice`);
+    else seen.add(code);
+  });
+  return [...seen];
+}
+
+function isCalendarDate(text: unknown): text is string {
+  if (typeof text !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(text)) return false;
+  const date = new Date(`${text}T00:00:00.000Z`);
+  return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === text;
+}
+
+function auditDetails(row: CampaignRow) {
+  return {
+    name: row.name, credit: { amount: row.credit_amount, currency: row.credit_currency }, validityDays: row.validity_days,
+    redeemBy: row.redeem_by, countries: parseCountries(row.countries), passesPerAccount: row.passes_per_account,
+  };
+}
+
+const parseCountries = (json: string | null): string[] | null => (json === null ? null : (JSON.parse(json) as string[]));
+
+/** The one mapping from a stored campaign to what the API, CLI and pages show. */
+export function toCampaignView(row: CampaignRow, stats: CampaignStats): CampaignView {
+  return {
+    id: row.id,
+    name: row.name,
+    credit: { amount: Number(row.credit_amount), currency: row.credit_currency },
+    validityDays: row.validity_days,
+    redeemBy: row.redeem_by,
+    countries: parseCountries(row.countries),
+    passesPerAccount: row.passes_per_account,
+    status: row.status,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    stats: { issued: stats.issued, redeemed: stats.redeemed, activated: stats.activated, revoked: stats.revoked, expired: stats.expired },
+  };
+}

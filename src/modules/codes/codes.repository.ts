@@ -1,0 +1,83 @@
+import { CompiledQuery, type Insertable, type Selectable } from 'kysely';
+import type { DbOrTrx, Trx } from '../../db/database.ts';
+import type { CodeBatchTable, PassCodeTable } from './codes.table.ts';
+
+export type PassCodeRow = Selectable<PassCodeTable>;
+export type NewPassCode = Pick<Insertable<PassCodeTable>, 'code_hash' | 'campaign_id' | 'batch_id' | 'last4' | 'state' | 'created_at'>;
+export type CodeBatchRow = Selectable<CodeBatchTable>;
+
+/** A code by its keyed hash (see `codeHasher`): the only way a stored code can be found. */
+export async function findCodeByHash(db: DbOrTrx, hash: string): Promise<PassCodeRow | undefined> {
+  return db.selectFrom('pass_codes').selectAll().where('code_hash', '=', hash).executeTakeFirst();
+}
+
+export async function insertBatch(trx: Trx, row: CodeBatchRow): Promise<void> {
+  await trx.insertInto('code_batches').values(row).execute();
+}
+
+export async function growBatch(trx: Trx, batchId: string, added: number): Promise<void> {
+  await trx.updateTable('code_batches').set((eb) => ({ size: eb('size', '+', added) })).where('id', '=', batchId).execute();
+}
+
+/**
+ * Inserts the codes whose hash is not stored yet and returns the hashes it inserted. The primary key
+ * on code_hash is what makes codes unique; a colliding row is skipped, never an error, so the caller
+ * can top up. Rows must have distinct hashes.
+ */
+export async function insertNewCodes(trx: Trx, rows: NewPassCode[]): Promise<string[]> {
+  const inserted: string[] = [];
+  for (let start = 0; start < rows.length; start += ROWS_PER_INSERT) {
+    const slice = rows.slice(start, start + ROWS_PER_INSERT);
+    const parameters: unknown[] = [];
+    for (const row of slice) for (const column of CODE_COLUMNS) parameters.push(row[column]);
+    const result = await trx.executeQuery<{ code_hash: string }>(CompiledQuery.raw(insertCodesSql(trx, slice), parameters));
+    for (const row of result.rows) inserted.push(row.code_hash);
+  }
+  return inserted;
+}
+
+/**
+ * Rows per INSERT statement. SQLite prepares every statement afresh (Kysely keeps no statement cache), and
+ * that cost grows with the statement, so a few hundred rows a statement beat thousands; 3,000 bound values
+ * also stay far below SQLite's 32,766 and PostgreSQL's 65,535.
+ */
+const ROWS_PER_INSERT = 500;
+
+const CODE_COLUMNS = ['code_hash', 'campaign_id', 'batch_id', 'last4', 'state', 'created_at'] as const;
+
+const insertCodesQuery = (trx: Trx, rows: NewPassCode[]) => trx.insertInto('pass_codes')
+  .values(rows.map((row) => Object.fromEntries(CODE_COLUMNS.map((c) => [c, row[c]])) as NewPassCode))
+  .onConflict((oc) => oc.column('code_hash').doNothing())
+  .returning('code_hash');
+
+// Building and compiling a 500-row INSERT with the query builder takes longer than hashing its codes,
+// and nearly every statement of a batch is the same: compile it once per dialect and row count, then
+// only bind new values. A few are kept; odd sizes such as a batch's last rows are compiled as they come.
+const compiledInserts = new Map<string, string>();
+const MAX_COMPILED_INSERTS = 4;
+
+function insertCodesSql(trx: Trx, rows: NewPassCode[]): string {
+  const dialectShape = insertCodesQuery(trx, rows.slice(0, 1)).compile().sql;
+  const key = `${rows.length}:${dialectShape}`;
+  let text = compiledInserts.get(key);
+  if (text === undefined) {
+    const compiled = insertCodesQuery(trx, rows).compile();
+    const expected = rows.flatMap((row) => CODE_COLUMNS.map((c) => row[c]));
+    if (compiled.parameters.length !== expected.length || compiled.parameters.some((p, i) => p !== expected[i])) {
+      throw new Error('the compiled pass-code insert binds its values in an unexpected order');
+    }
+    text = compiled.sql;
+    compiledInserts.set(key, text);
+    if (compiledInserts.size > MAX_COMPILED_INSERTS) compiledInserts.delete(compiledInserts.keys().next().value as string);
+  }
+  return text;
+}
+
+/** Issued codes among `hashes` become revoked; returns what changed. Codes redeemed or revoked already stay as they are. */
+export async function revokeIssuedCodes(trx: Trx, hashes: string[], at: string): Promise<Array<{ campaign_id: string; last4: string }>> {
+  if (hashes.length === 0) return [];
+  return trx.updateTable('pass_codes').set({ state: 'revoked', revoked_at: at })
+    .where('code_hash', 'in', hashes).where('state', '=', 'issued')
+    .returning(['campaign_id', 'last4'])
+    .execute();
+}
