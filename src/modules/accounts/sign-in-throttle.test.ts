@@ -1,0 +1,114 @@
+// The sign-in throttle on its own, in memory and (when TEST_REDIS_URL is set) in Redis.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { describe, test } from 'node:test';
+import { TooManyAttemptsError } from '../../lib/errors.ts';
+import { createRedis } from '../../lib/redis.ts';
+import { redisSkipReason, testRedisUrl } from '../../testing/harness.ts';
+import { createLimiter } from '../../http/throttle.ts';
+import { createSignInThrottle, lockoutSeconds, MAX_FAILURES_PER_ADDRESS_PER_HOUR } from './sign-in-throttle.ts';
+
+const unique = (prefix: string) => `${prefix}-${randomBytes(6).toString('hex')}`;
+
+test('lockouts start at a minute after 10 failures and double with each further failure, up to a day', () => {
+  assert.equal(lockoutSeconds(10), 60);
+  assert.equal(lockoutSeconds(11), 120);
+  assert.equal(lockoutSeconds(12), 240);
+  assert.equal(lockoutSeconds(40), 24 * 60 * 60);
+});
+
+for (const store of ['memory', 'redis'] as const) {
+  describe(`sign-in throttle [${store}]`, { skip: store === 'redis' ? redisSkipReason : undefined }, () => {
+    const throttle = () => {
+      const redis = store === 'redis' ? createRedis(testRedisUrl!) : undefined;
+      return { throttle: createSignInThrottle(redis), close: () => redis?.disconnect() };
+    };
+
+    test('500 successful sign-ins from one address in a minute all pass', async () => {
+      const { throttle: t, close } = throttle();
+      const address = unique('addr');
+      try {
+        for (let i = 0; i < 500; i++) {
+          const attempt = await t.begin(`person${i}@example.test`, address);
+          await attempt.succeeded();
+        }
+        // Someone who mistyped once in between is not held back either.
+        const typo = await t.begin('typo@example.test', address);
+        await typo.failed();
+        await (await t.begin('typo@example.test', address)).succeeded();
+      } finally {
+        close();
+      }
+    });
+
+    test('the 11th consecutive attempt after 10 failures is refused for about a minute; a success resets', async () => {
+      const { throttle: t, close } = throttle();
+      const address = unique('addr');
+      try {
+        for (let i = 0; i < 10; i++) await (await t.begin('victim@example.test', address)).failed();
+        await assert.rejects(t.begin('VICTIM@example.test', address), (e: unknown) =>
+          e instanceof TooManyAttemptsError && e.retryAfterSeconds > 50 && e.retryAfterSeconds <= 60);
+        // Another address, another count.
+        await (await t.begin('victim@example.test', unique('addr'))).succeeded();
+
+        const other = unique('addr');
+        for (let i = 0; i < 9; i++) await (await t.begin('reset@example.test', other)).failed();
+        await (await t.begin('reset@example.test', other)).succeeded();
+        for (let i = 0; i < 10; i++) await (await t.begin('reset@example.test', other)).failed();
+        await assert.rejects(t.begin('reset@example.test', other), TooManyAttemptsError);
+      } finally {
+        close();
+      }
+    });
+
+    test('parallel guesses cannot slip past the limit', async () => {
+      const { throttle: t, close } = throttle();
+      const address = unique('addr');
+      try {
+        const outcomes = await Promise.allSettled(Array.from({ length: 40 }, () => t.begin('parallel@example.test', address)));
+        const admitted = outcomes.filter((o) => o.status === 'fulfilled');
+        assert.ok(admitted.length <= 11, `${admitted.length} admitted`);
+        assert.ok(outcomes.every((o) => o.status === 'fulfilled' || o.reason instanceof TooManyAttemptsError));
+      } finally {
+        close();
+      }
+    });
+
+    test(`one address may fail at most ${MAX_FAILURES_PER_ADDRESS_PER_HOUR} times an hour, whatever the emails`, async () => {
+      const { throttle: t, close } = throttle();
+      const address = unique('addr');
+      try {
+        for (let i = 0; i < MAX_FAILURES_PER_ADDRESS_PER_HOUR; i++) await (await t.begin(`sweep${i}@example.test`, address)).failed();
+        await assert.rejects(t.begin('fresh@example.test', address), (e: unknown) => e instanceof TooManyAttemptsError && e.retryAfterSeconds > 3000);
+        await (await t.begin('fresh@example.test', unique('addr'))).succeeded();
+      } finally {
+        close();
+      }
+    });
+  });
+}
+
+test('createLimiter: consume throws TooManyAttemptsError with the seconds to wait; reward and delete give points back', async () => {
+  const limiter = createLimiter(undefined, { keyPrefix: unique('unit'), points: 2, durationSeconds: 30 });
+  await limiter.consume('k');
+  await limiter.consume('k');
+  await assert.rejects(limiter.consume('k'), (e: unknown) => e instanceof TooManyAttemptsError && e.retryAfterSeconds >= 1 && e.retryAfterSeconds <= 30);
+  await limiter.reward('k', 2);
+  await limiter.consume('k');
+  await limiter.delete('k');
+  assert.equal(await limiter.get('k'), null);
+  await limiter.penalty('k', 5);
+  assert.equal((await limiter.get('k'))!.consumedPoints, 5);
+});
+
+test('with Redis unreachable, limiting goes on in memory instead of failing', async () => {
+  const redis = createRedis('redis://127.0.0.1:1');
+  redis.on('error', () => {});
+  try {
+    const limiter = createLimiter(redis, { keyPrefix: unique('down'), points: 1, durationSeconds: 30 });
+    await limiter.consume('k');
+    await assert.rejects(limiter.consume('k'), TooManyAttemptsError);
+  } finally {
+    redis.disconnect();
+  }
+});

@@ -1,0 +1,41 @@
+// Mail delivery through a real SMTP server, and what happens when it is down.
+import assert from 'node:assert/strict';
+import { after, test } from 'node:test';
+import { describeEachDatabase } from '../../testing/harness.ts';
+import { uniqueEmail } from '../../testing/factories.ts';
+import { startSmtpReceiver, type SmtpReceiver } from './smtp-receiver.ts';
+
+// A port nobody listens on (yet): the receiver is started on it only in the middle of the test.
+const probe = await startSmtpReceiver();
+const port = probe.port;
+await probe.close();
+let receiver: SmtpReceiver | undefined;
+after(() => receiver?.close());
+
+describeEachDatabase('mail outbox and delivery', (ctx) => {
+  test('a failed delivery fails nobody\'s request, is kept with its error and is sent on retry', async () => {
+    const { app } = ctx();
+    const email = uniqueEmail('down');
+    const signUp = await app.inject({ method: 'POST', url: '/api/v1/accounts', payload: { email, password: 'lantern orbit velvet 42', displayName: 'Mailless', country: 'FI' } });
+    assert.equal(signUp.statusCode, 201, 'the SMTP server being down does not fail the sign-up');
+    await app.services.mail.settle();
+    let [mail] = (await app.services.mail.list()).filter((m) => m.to === email);
+    assert.ok(mail);
+    assert.equal(mail.sentAt, null);
+    assert.equal(mail.attempts, 1);
+    assert.ok(mail.lastError, 'the error is recorded');
+
+    receiver = await startSmtpReceiver(port);
+    assert.equal(await app.services.mail.retryPending(), 1);
+    [mail] = (await app.services.mail.list()).filter((m) => m.to === email);
+    assert.ok(mail!.sentAt);
+    assert.equal(mail!.attempts, 2);
+    assert.equal(mail!.lastError, null);
+    const received = await receiver.waitFor(email);
+    assert.equal(received.subject, 'Confirm your email address');
+    assert.match(received.text, /\/verify-email\?token=/);
+    assert.equal(await app.services.mail.retryPending(), 0, 'a sent mail is not sent again');
+    await receiver.close();
+    receiver = undefined;
+  });
+}, { env: { SMTP_URL: `smtp://127.0.0.1:${port}` } });
