@@ -1,0 +1,112 @@
+// All SQL of redeeming a code: the code and its campaign as one read, the conditional writes that bind and
+// release it, and the redemption rows. Functions that must run inside the redeeming transaction take a Trx.
+import type { Selectable } from 'kysely';
+import type { DbOrTrx, Trx } from '../../db/database.ts';
+import { findCampaignById } from '../campaigns/campaigns.repository.ts';
+import type { CampaignTable } from '../campaigns/campaigns.table.ts';
+import { findCodeByHash } from '../codes/codes.repository.ts';
+import type { PassCodeTable } from '../codes/codes.table.ts';
+import type { RedemptionTable } from './redemptions.table.ts';
+
+export type RedemptionRow = Selectable<RedemptionTable>;
+export type CampaignRow = Selectable<CampaignTable>;
+export type PassCodeRow = Selectable<PassCodeTable>;
+
+/** A redemption with the campaign it belongs to, as every view of a redemption needs both. */
+export type RedemptionWithCampaign = RedemptionRow & {
+  campaign_name: string;
+  credit_amount: number;
+  credit_currency: string;
+  validity_days: number;
+};
+
+export async function findCodeWithCampaign(db: DbOrTrx, codeHash: string): Promise<{ code: PassCodeRow; campaign: CampaignRow } | undefined> {
+  const code = await findCodeByHash(db, codeHash);
+  if (!code) return undefined;
+  const campaign = await findCampaignById(db, code.campaign_id);
+  if (!campaign) throw new Error(`pass code of a missing campaign ${code.campaign_id}`);
+  return { code, campaign };
+}
+
+function selectRedemptions(db: DbOrTrx) {
+  return db.selectFrom('redemptions')
+    .innerJoin('campaigns', 'campaigns.id', 'redemptions.campaign_id')
+    .selectAll('redemptions')
+    .select([
+      'campaigns.name as campaign_name', 'campaigns.credit_amount', 'campaigns.credit_currency', 'campaigns.validity_days',
+    ]);
+}
+
+export async function findRedemption(db: DbOrTrx, id: string): Promise<RedemptionWithCampaign | undefined> {
+  return selectRedemptions(db).where('redemptions.id', '=', id).executeTakeFirst();
+}
+
+/** The code's redemption that is not released (the partial unique index allows at most one). */
+export async function findLiveRedemptionOfCode(db: DbOrTrx, codeHash: string): Promise<RedemptionWithCampaign | undefined> {
+  return selectRedemptions(db)
+    .where('redemptions.code_hash', '=', codeHash)
+    .where('redemptions.state', '<>', 'released')
+    .executeTakeFirst();
+}
+
+export async function listRedemptionsOfAccount(db: DbOrTrx, accountId: string): Promise<RedemptionWithCampaign[]> {
+  return selectRedemptions(db)
+    .where('redemptions.account_id', '=', accountId)
+    .orderBy('redemptions.redeemed_at', 'desc')
+    .orderBy('redemptions.id', 'desc')
+    .execute();
+}
+
+export async function countLiveRedemptions(db: DbOrTrx, accountId: string, campaignId: string): Promise<number> {
+  const row = await db.selectFrom('redemptions')
+    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .where('account_id', '=', accountId)
+    .where('campaign_id', '=', campaignId)
+    .where('state', '<>', 'released')
+    .executeTakeFirstOrThrow();
+  return Number(row.count);
+}
+
+/**
+ * PostgreSQL: holds the account's row until the transaction ends, so one account's redemptions are counted
+ * one at a time. NO KEY UPDATE rather than UPDATE: rows that merely reference the account (sessions,
+ * the redemption itself) take KEY SHARE locks and must not wait for this one.
+ */
+export async function lockAccountForRedemption(trx: Trx, accountId: string): Promise<void> {
+  await trx.selectFrom('accounts').select('id').where('id', '=', accountId).forNoKeyUpdate().execute();
+}
+
+/** The binding write: only an issued code changes, so of any number of callers exactly one gets true. */
+export async function bindIssuedCode(trx: Trx, codeHash: string, accountId: string, at: string): Promise<boolean> {
+  const result = await trx.updateTable('pass_codes')
+    .set({ state: 'redeemed', account_id: accountId, redeemed_at: at })
+    .where('code_hash', '=', codeHash)
+    .where('state', '=', 'issued')
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+export async function insertRedemption(trx: Trx, row: RedemptionRow): Promise<void> {
+  await trx.insertInto('redemptions').values(row).execute();
+}
+
+/** Only a redemption not yet activated is released; false when activation (or another release) came first. */
+export async function markReleased(trx: Trx, id: string, at: string): Promise<boolean> {
+  const result = await trx.updateTable('redemptions')
+    .set({ state: 'released', released_at: at })
+    .where('id', '=', id)
+    .where('state', '=', 'redeemed')
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/** Back to issued, only from the account that held it (a code revoked meanwhile stays revoked). */
+export async function reissueCode(trx: Trx, codeHash: string, accountId: string): Promise<boolean> {
+  const result = await trx.updateTable('pass_codes')
+    .set({ state: 'issued', account_id: null, redeemed_at: null })
+    .where('code_hash', '=', codeHash)
+    .where('state', '=', 'redeemed')
+    .where('account_id', '=', accountId)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
