@@ -1,0 +1,31 @@
+// Operator settings: GET/PUT /api/v1/settings/free-trial.
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import type { ModuleContext } from '../../app.ts';
+import { actorOf, requireOperator } from '../../http/auth.ts';
+
+const Money = Type.Object({
+  amount: Type.Integer({ description: 'Minor units: 20000 is 200.00 USD' }),
+  currency: Type.String({ minLength: 3, maxLength: 3, description: 'ISO 4217' }),
+}, { additionalProperties: false });
+
+const FreeTrial = Type.Object({
+  credit: Money,
+  days: Type.Integer({ minimum: 1, maximum: 3650 }),
+}, { additionalProperties: false });
+
+export async function settingsRoutes(app: FastifyInstance, context: ModuleContext) {
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
+  const { settings } = context.services;
+
+  api.get('/settings/free-trial', {
+    preHandler: requireOperator,
+    schema: { tags: ['operator'], summary: 'The free trial offered to every account once', response: { 200: FreeTrial } },
+  }, async () => settings.freeTrial());
+
+  api.put('/settings/free-trial', {
+    preHandler: requireOperator,
+    schema: { tags: ['operator'], summary: 'Set the free trial credit and length', body: FreeTrial, response: { 200: FreeTrial } },
+  }, async (request) => settings.updateFreeTrial(request.body, actorOf(request)));
+}

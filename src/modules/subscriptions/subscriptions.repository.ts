@@ -1,0 +1,131 @@
+// All SQL for subscriptions, their idempotency keys, and the redemption rows an activation reads and
+// marks. Every function takes the handle its caller owns (the database or a transaction).
+import type { Insertable, Selectable } from 'kysely';
+import type { DbOrTrx } from '../../db/database.ts';
+import type { IdempotencyKeyTable, SubscriptionStatus, SubscriptionTable } from './subscriptions.table.ts';
+
+export type SubscriptionRow = Selectable<SubscriptionTable> & { campaign_name: string | null };
+
+function selectSubscriptions(db: DbOrTrx) {
+  return db.selectFrom('subscriptions')
+    .leftJoin('redemptions', 'redemptions.id', 'subscriptions.redemption_id')
+    .leftJoin('campaigns', 'campaigns.id', 'redemptions.campaign_id')
+    .selectAll('subscriptions')
+    .select('campaigns.name as campaign_name');
+}
+
+export async function insertSubscription(db: DbOrTrx, row: Insertable<SubscriptionTable>): Promise<void> {
+  await db.insertInto('subscriptions').values(row).execute();
+}
+
+export async function findSubscription(db: DbOrTrx, id: string): Promise<SubscriptionRow | undefined> {
+  return selectSubscriptions(db).where('subscriptions.id', '=', id).executeTakeFirst();
+}
+
+export async function findSubscriptionByRedemption(db: DbOrTrx, redemptionId: string): Promise<SubscriptionRow | undefined> {
+  return selectSubscriptions(db).where('subscriptions.redemption_id', '=', redemptionId).executeTakeFirst();
+}
+
+export async function findTrialOfAccount(db: DbOrTrx, accountId: string): Promise<SubscriptionRow | undefined> {
+  return selectSubscriptions(db)
+    .where('subscriptions.account_id', '=', accountId)
+    .where('subscriptions.offer', '=', 'free-trial')
+    .executeTakeFirst();
+}
+
+/** Newest first. */
+export async function listSubscriptionsOfAccount(db: DbOrTrx, accountId: string): Promise<SubscriptionRow[]> {
+  return selectSubscriptions(db)
+    .where('subscriptions.account_id', '=', accountId)
+    .orderBy('subscriptions.created_at', 'desc')
+    .orderBy('subscriptions.id', 'desc')
+    .execute();
+}
+
+/** Conditional: only from one of `from`; returns the rows changed (0 or 1). */
+export async function updateSubscriptionStatus(
+  db: DbOrTrx, id: string, from: readonly SubscriptionStatus[], to: SubscriptionStatus, now: string,
+): Promise<number> {
+  const result = await db.updateTable('subscriptions')
+    .set({ status: to, updated_at: now })
+    .where('id', '=', id)
+    .where('status', 'in', from)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+// ---- redemptions, as an activation sees them ----------------------------------
+
+export interface RedemptionForActivationRow {
+  id: string;
+  account_id: string;
+  country: string;
+  state: 'redeemed' | 'activated' | 'released';
+  redeemed_at: string;
+  subscription_id: string | null;
+  code_last4: string;
+  campaign_id: string;
+  campaign_name: string;
+  credit_amount: number;
+  credit_currency: string;
+  validity_days: number;
+}
+
+function selectRedemptions(db: DbOrTrx) {
+  return db.selectFrom('redemptions')
+    .innerJoin('campaigns', 'campaigns.id', 'redemptions.campaign_id')
+    .select([
+      'redemptions.id', 'redemptions.account_id', 'redemptions.country', 'redemptions.state', 'redemptions.redeemed_at',
+      'redemptions.subscription_id', 'redemptions.code_last4', 'redemptions.campaign_id',
+      'campaigns.name as campaign_name', 'campaigns.credit_amount', 'campaigns.credit_currency', 'campaigns.validity_days',
+    ]);
+}
+
+export async function findRedemptionForActivation(db: DbOrTrx, id: string): Promise<RedemptionForActivationRow | undefined> {
+  const row = await selectRedemptions(db).where('redemptions.id', '=', id).executeTakeFirst();
+  return row ? { ...row, credit_amount: Number(row.credit_amount) } : undefined;
+}
+
+/** Passes this account redeemed and has not activated yet, newest first. */
+export async function listRedemptionsAwaitingActivation(db: DbOrTrx, accountId: string): Promise<RedemptionForActivationRow[]> {
+  const rows = await selectRedemptions(db)
+    .where('redemptions.account_id', '=', accountId)
+    .where('redemptions.state', '=', 'redeemed')
+    .orderBy('redemptions.redeemed_at', 'desc')
+    .execute();
+  return rows.map((row) => ({ ...row, credit_amount: Number(row.credit_amount) }));
+}
+
+/** The exactly-once step: only a redemption still 'redeemed' becomes 'activated'; returns rows changed. */
+export async function markRedemptionActivated(db: DbOrTrx, redemptionId: string, subscriptionId: string, now: string): Promise<number> {
+  const result = await db.updateTable('redemptions')
+    .set({ state: 'activated', activated_at: now, subscription_id: subscriptionId })
+    .where('id', '=', redemptionId)
+    .where('state', '=', 'redeemed')
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+// ---- idempotency keys ------------------------------------------------------------
+
+export type IdempotencyKeyRow = Selectable<IdempotencyKeyTable>;
+
+export async function findIdempotencyKey(db: DbOrTrx, accountId: string, key: string): Promise<IdempotencyKeyRow | undefined> {
+  return db.selectFrom('idempotency_keys').selectAll().where('account_id', '=', accountId).where('key', '=', key).executeTakeFirst();
+}
+
+/** Fails with a unique violation when the key is taken: the caller decides what that means. */
+export async function insertIdempotencyKey(db: DbOrTrx, row: IdempotencyKeyRow): Promise<void> {
+  await db.insertInto('idempotency_keys').values(row).execute();
+}
+
+/** For answers that repeat an existing subscription: keep the first record of a key if there is one. */
+export async function insertIdempotencyKeyIfAbsent(db: DbOrTrx, row: IdempotencyKeyRow): Promise<void> {
+  await db.insertInto('idempotency_keys').values(row).onConflict((oc) => oc.columns(['account_id', 'key']).doNothing()).execute();
+}
+
+/** A unique or primary key violation, as better-sqlite3 and pg report it. */
+export function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}

@@ -1,0 +1,373 @@
+// Activating subscriptions (a pass or the free trial), reading them, cancelling them, and the offers.
+// Activation is one transaction: the subscription, its credit grant, the redemption marked activated
+// (a conditional write), the provisioning job and the idempotency record land together or not at all.
+import { createHash } from 'node:crypto';
+import type { Db } from '../../db/database.ts';
+import type { Metrics } from '../../http/metrics.ts';
+import { iso, type Clock } from '../../lib/clock.ts';
+import { DomainError, NotFoundError, ValidationError } from '../../lib/errors.ts';
+import { newId } from '../../lib/ids.ts';
+import type { AccountView } from '../accounts/account-view.ts';
+import type { Actor, AuditService } from '../audit/audit.service.ts';
+import type { CreditBalance, CreditService } from '../credit/credit.service.ts';
+import { enqueueJob } from '../jobs/jobs.repository.ts';
+import type { SettingsService } from '../settings/settings.service.ts';
+import { countryName } from '../../web/countries.ts';
+import { parseProfile, sameEmail, type ActivationProfile } from './activation-profile.ts';
+import type { SubscriptionEvents } from './subscription-events.ts';
+import * as repo from './subscriptions.repository.ts';
+import type { SubscriptionOffer, SubscriptionStatus } from './subscriptions.table.ts';
+
+export interface Money {
+  amount: number;
+  currency: string;
+}
+
+export interface SubscriptionView {
+  id: string;
+  offer: SubscriptionOffer;
+  /** The campaign's name for a pass, "Free trial" for the trial. */
+  name: string;
+  status: SubscriptionStatus;
+  credit: { granted: Money; remaining: Money };
+  validityDays: number;
+  startsAt: string | null;
+  endsAt: string | null;
+  externalId: string | null;
+  redemptionId: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface PassForActivation {
+  redemptionId: string;
+  state: 'redeemed' | 'activated' | 'released';
+  subscriptionId: string | null;
+  country: string;
+  codeLast4: string;
+  redeemedAt: string;
+  campaign: { name: string; credit: Money; validityDays: number };
+}
+
+export type ActivationRequest =
+  | { offer: 'pass'; redemptionId: string; profile: unknown }
+  | { offer: 'free-trial'; profile: unknown };
+
+export interface ActivationResult {
+  /** 202 for a new subscription, 200 for an existing one; a replayed key gives its first status. */
+  status: 200 | 202;
+  subscription: SubscriptionView;
+}
+
+export interface Offer {
+  id: SubscriptionOffer;
+  name: string;
+  description: string;
+  eligible: boolean;
+  paymentMethodRequired: false;
+  credit?: Money;
+  days?: number;
+  /** Pass: passes redeemed and waiting to be activated. */
+  awaitingActivation?: PassForActivation[];
+}
+
+/** Statuses after which nothing changes any more for the status page. */
+export const TERMINAL_STATUSES: ReadonlySet<SubscriptionStatus> = new Set(['active', 'failed', 'cancelled', 'disabled', 'expired', 'deleted']);
+const CANCELLABLE: readonly SubscriptionStatus[] = ['pending', 'provisioning', 'active'];
+const PROVISION_JOB = 'subscription.provision';
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
+
+/** Thrown inside the activation transaction to roll it back when another request got there first. */
+class ActivationRace extends Error {}
+
+export interface SubscriptionServiceDeps {
+  db: Db;
+  clock: Clock;
+  metrics: Metrics;
+  audit: AuditService;
+  credit: CreditService;
+  settings: SettingsService;
+  events: SubscriptionEvents;
+  /** Tells this process's job workers that a job was just committed, so provisioning starts at once. */
+  wakeJobs?: () => void;
+}
+
+export function createSubscriptionService(deps: SubscriptionServiceDeps) {
+  const { db, clock, metrics, audit, credit, settings, events } = deps;
+
+  // ---- reading ---------------------------------------------------------------
+
+  async function toViews(rows: repo.SubscriptionRow[]): Promise<SubscriptionView[]> {
+    const balances = await credit.balances(db, rows.map((r) => r.id));
+    return rows.map((row) => toSubscriptionView(row, balances.get(row.id)!));
+  }
+
+  async function list(accountId: string): Promise<SubscriptionView[]> {
+    return toViews(await repo.listSubscriptionsOfAccount(db, accountId));
+  }
+
+  /** This account's subscription; another account's is as absent as a missing one. */
+  async function get(accountId: string, id: string): Promise<SubscriptionView> {
+    const row = await repo.findSubscription(db, id);
+    if (!row || row.account_id !== accountId) throw new NotFoundError('This subscription');
+    const [view] = await toViews([row]);
+    return view!;
+  }
+
+  /** The current status only, for event streams that re-check the database. */
+  async function currentStatus(accountId: string, id: string): Promise<{ status: SubscriptionStatus; updatedAt: string }> {
+    const row = await repo.findSubscription(db, id);
+    if (!row || row.account_id !== accountId) throw new NotFoundError('This subscription');
+    return { status: row.status, updatedAt: row.updated_at };
+  }
+
+  async function passForActivation(accountId: string, redemptionId: string): Promise<PassForActivation> {
+    const row = await repo.findRedemptionForActivation(db, redemptionId);
+    if (!row || row.account_id !== accountId) throw new NotFoundError('This pass');
+    return toPassView(row);
+  }
+
+  async function awaitingActivation(accountId: string): Promise<PassForActivation[]> {
+    return (await repo.listRedemptionsAwaitingActivation(db, accountId)).map(toPassView);
+  }
+
+  // ---- offers ----------------------------------------------------------------
+
+  async function offers(account: AccountView): Promise<Offer[]> {
+    const [trial, usedTrial, waiting] = await Promise.all([
+      settings.freeTrial(), repo.findTrialOfAccount(db, account.id), awaitingActivation(account.id),
+    ]);
+    return [
+      {
+        id: 'pass', name: 'Pass',
+        description: 'Activate a pass from a promo code: its credit and length are set by the pass. No payment method is needed.',
+        eligible: true, paymentMethodRequired: false, awaitingActivation: waiting,
+      },
+      {
+        id: 'free-trial', name: 'Free trial',
+        description: 'Try the cloud with free credit, once per account. No payment method is needed.',
+        credit: trial.credit, days: trial.days, eligible: !usedTrial, paymentMethodRequired: false,
+      },
+    ];
+  }
+
+  // ---- activation --------------------------------------------------------------
+
+  async function activate(account: AccountView, request: ActivationRequest, options: { idempotencyKey?: string; actor: Actor; phoneRequired?: boolean }): Promise<ActivationResult> {
+    const key = options.idempotencyKey;
+    if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
+      throw new ValidationError([{ path: 'Idempotency-Key', message: 'The Idempotency-Key header must be 1 to 200 visible ASCII characters.' }]);
+    }
+    const requestHash = hashRequest(request);
+    if (key !== undefined) {
+      const replay = await replayKey(account.id, key, requestHash);
+      if (replay) return replay;
+    }
+    if (!account.emailVerified) {
+      throw new DomainError('email_not_verified', 'Verify your email address first: open the link we emailed you.');
+    }
+    const { profile, errors } = parseProfile(request.profile, { phoneRequired: options.phoneRequired });
+    if (errors.length > 0) throw new ValidationError(errors);
+
+    const plan = await planActivation(account, request);
+    if ('existing' in plan) {
+      const result: ActivationResult = { status: 200, subscription: plan.existing };
+      if (key !== undefined) await rememberKey(account.id, key, requestHash, result);
+      return result;
+    }
+    checkProfileMatches(account, profile, plan.country, request.offer);
+
+    try {
+      const result = await createSubscription(account, profile, plan, { key, requestHash, actor: options.actor });
+      metrics.activations.inc({ offer: request.offer });
+      deps.wakeJobs?.();
+      await events.publish({ subscriptionId: result.subscription.id, status: 'pending', at: result.subscription.createdAt });
+      return result;
+    } catch (error) {
+      if (!(error instanceof ActivationRace) && !repo.isUniqueViolation(error)) throw error;
+      return settleRace(account, request, key, requestHash);
+    }
+  }
+
+  interface ActivationPlan {
+    offer: SubscriptionOffer;
+    redemptionId: string | null;
+    country: string;
+    credit: Money;
+    validityDays: number;
+  }
+
+  async function planActivation(account: AccountView, request: ActivationRequest): Promise<ActivationPlan | { existing: SubscriptionView }> {
+    if (request.offer === 'free-trial') {
+      if (await repo.findTrialOfAccount(db, account.id)) throw trialAlreadyUsed();
+      const trial = await settings.freeTrial();
+      return { offer: 'free-trial', redemptionId: null, country: account.country, credit: trial.credit, validityDays: trial.days };
+    }
+    const redemption = await repo.findRedemptionForActivation(db, request.redemptionId);
+    if (!redemption || redemption.account_id !== account.id) throw new NotFoundError('This pass');
+    const existing = await repo.findSubscriptionByRedemption(db, redemption.id);
+    if (existing) return { existing: (await toViews([existing]))[0]! };
+    if (redemption.state === 'released') throw passReleased();
+    return {
+      offer: 'pass', redemptionId: redemption.id, country: redemption.country,
+      credit: { amount: redemption.credit_amount, currency: redemption.credit_currency }, validityDays: redemption.validity_days,
+    };
+  }
+
+  function checkProfileMatches(account: AccountView, profile: ActivationProfile, country: string, offer: SubscriptionOffer) {
+    const errors = [];
+    if (!sameEmail(profile.email, account.email)) {
+      errors.push({ path: 'profile.email', message: `Use the email address of the account you are signed in with: ${account.email}.` });
+    }
+    if (profile.country !== country) {
+      const whose = offer === 'pass' ? 'the country this pass was redeemed for' : 'your account\'s country';
+      errors.push({ path: 'profile.country', message: `Select ${whose}: ${countryName(country)}.` });
+    }
+    if (errors.length > 0) {
+      throw new DomainError('profile_mismatch', 'The details must match your account: ' + errors.map((e) => e.message).join(' '), { errors });
+    }
+  }
+
+  async function createSubscription(
+    account: AccountView, profile: ActivationProfile, plan: ActivationPlan,
+    options: { key: string | undefined; requestHash: string; actor: Actor },
+  ): Promise<ActivationResult> {
+    const now = clock.now();
+    const at = iso(now);
+    const id = newId();
+    return db.transaction().execute(async (trx) => {
+      await repo.insertSubscription(trx, {
+        id, account_id: account.id, offer: plan.offer, redemption_id: plan.redemptionId, status: 'pending',
+        credit_currency: plan.credit.currency, validity_days: plan.validityDays, starts_at: null, ends_at: null,
+        external_id: null, profile: JSON.stringify(profile), failure_reason: null, created_at: at, updated_at: at,
+      });
+      await credit.grant(trx, id, plan.credit.amount, plan.credit.currency);
+      if (plan.redemptionId !== null && (await repo.markRedemptionActivated(trx, plan.redemptionId, id, at)) !== 1) {
+        throw new ActivationRace();
+      }
+      await enqueueJob(trx, { type: PROVISION_JOB, payload: { subscriptionId: id } }, now);
+      await audit.record(trx, options.actor, 'subscription.created', 'subscription', id, {
+        offer: plan.offer, redemptionId: plan.redemptionId, credit: plan.credit, validityDays: plan.validityDays,
+      });
+      const row = await repo.findSubscription(trx, id);
+      const balance: CreditBalance = { granted: plan.credit.amount, remaining: plan.credit.amount, balance: plan.credit.amount };
+      const result: ActivationResult = { status: 202, subscription: toSubscriptionView(row!, balance) };
+      if (options.key !== undefined) {
+        await repo.insertIdempotencyKey(trx, keyRow(account.id, options.key, options.requestHash, result, at));
+      }
+      return result;
+    });
+  }
+
+  /** Another request won: answer with what it made (or what its key recorded). */
+  async function settleRace(account: AccountView, request: ActivationRequest, key: string | undefined, requestHash: string): Promise<ActivationResult> {
+    if (key !== undefined) {
+      const replay = await replayKey(account.id, key, requestHash);
+      if (replay) return replay;
+    }
+    if (request.offer === 'free-trial') throw trialAlreadyUsed();
+    const existing = await repo.findSubscriptionByRedemption(db, request.redemptionId);
+    if (!existing) {
+      const redemption = await repo.findRedemptionForActivation(db, request.redemptionId);
+      if (redemption?.state === 'released') throw passReleased();
+      throw new DomainError('conflict', 'This pass changed while you were signing up. Reload the page and try again.');
+    }
+    const result: ActivationResult = { status: 200, subscription: (await toViews([existing]))[0]! };
+    if (key !== undefined) await rememberKey(account.id, key, requestHash, result);
+    return result;
+  }
+
+  async function replayKey(accountId: string, key: string, requestHash: string): Promise<ActivationResult | undefined> {
+    const row = await repo.findIdempotencyKey(db, accountId, key);
+    if (!row) return undefined;
+    const subscription = JSON.parse(row.response_body) as SubscriptionView;
+    if (row.request_hash !== requestHash) {
+      throw new DomainError('idempotency_key_reused', 'This Idempotency-Key was already used with a different request.', { subscriptionId: subscription.id });
+    }
+    return { status: row.response_status === 202 ? 202 : 200, subscription };
+  }
+
+  async function rememberKey(accountId: string, key: string, requestHash: string, result: ActivationResult) {
+    await repo.insertIdempotencyKeyIfAbsent(db, keyRow(accountId, key, requestHash, result, iso(clock.now())));
+    // A concurrent request may have recorded the key first, possibly for another body.
+    await replayKey(accountId, key, requestHash);
+  }
+
+  // ---- cancelling -------------------------------------------------------------
+
+  async function cancel(account: AccountView, id: string, actor: Actor): Promise<SubscriptionView> {
+    const row = await repo.findSubscription(db, id);
+    if (!row || row.account_id !== account.id) throw new NotFoundError('This subscription');
+    if (row.status === 'cancelled') return get(account.id, id);
+    const at = iso(clock.now());
+    const changed = await db.transaction().execute(async (trx) => {
+      if ((await repo.updateSubscriptionStatus(trx, id, CANCELLABLE, 'cancelled', at)) !== 1) return false;
+      await audit.record(trx, actor, 'subscription.cancelled', 'subscription', id, { from: row.status });
+      return true;
+    });
+    const view = await get(account.id, id);
+    if (!changed && view.status !== 'cancelled') {
+      throw new DomainError('conflict', `This subscription is ${view.status} and can no longer be cancelled.`);
+    }
+    if (changed) await events.publish({ subscriptionId: id, status: 'cancelled', at });
+    return view;
+  }
+
+  return { list, get, currentStatus, passForActivation, awaitingActivation, offers, activate, cancel };
+}
+
+export type SubscriptionService = ReturnType<typeof createSubscriptionService>;
+
+// ---- mapping -------------------------------------------------------------------------
+
+export function toSubscriptionView(row: repo.SubscriptionRow, balance: CreditBalance): SubscriptionView {
+  const currency = row.credit_currency;
+  return {
+    id: row.id,
+    offer: row.offer,
+    name: row.offer === 'free-trial' ? 'Free trial' : (row.campaign_name ?? 'Pass'),
+    status: row.status,
+    credit: { granted: { amount: balance.granted, currency }, remaining: { amount: balance.remaining, currency } },
+    validityDays: row.validity_days,
+    startsAt: row.starts_at,
+    endsAt: row.ends_at,
+    externalId: row.external_id,
+    redemptionId: row.redemption_id,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+function toPassView(row: repo.RedemptionForActivationRow): PassForActivation {
+  return {
+    redemptionId: row.id, state: row.state, subscriptionId: row.subscription_id, country: row.country,
+    codeLast4: row.code_last4, redeemedAt: row.redeemed_at,
+    campaign: { name: row.campaign_name, credit: { amount: row.credit_amount, currency: row.credit_currency }, validityDays: row.validity_days },
+  };
+}
+
+function keyRow(accountId: string, key: string, requestHash: string, result: ActivationResult, at: string): repo.IdempotencyKeyRow {
+  return {
+    account_id: accountId, key, request_hash: requestHash, response_status: result.status,
+    response_body: JSON.stringify(result.subscription), created_at: at,
+  };
+}
+
+/** SHA-256 of the request with object keys sorted, so the same body in another key order is the same request. */
+export function hashRequest(request: unknown): string {
+  return createHash('sha256').update(`POST /subscriptions\n${canonicalJson(request)}`).digest('hex');
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+const trialAlreadyUsed = () => new DomainError('trial_already_used', 'This account has already had its free trial.');
+const passReleased = () => new DomainError('conflict', 'This pass was released and is no longer yours. Redeem the promo code again to use it.');

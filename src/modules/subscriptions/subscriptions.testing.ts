@@ -1,0 +1,49 @@
+// Test data for activation tests: a campaign, a code and a redemption inserted directly, as if the
+// account had redeemed the code a moment ago; and the calls the tests make.
+import { randomBytes } from 'node:crypto';
+import type { App } from '../../app.ts';
+import { newId } from '../../lib/ids.ts';
+import type { TestAccount } from '../../testing/factories.ts';
+
+export interface TestPass {
+  campaignId: string;
+  redemptionId: string;
+  campaignName: string;
+}
+
+export async function createPass(app: App, account: Pick<TestAccount, 'id'>, options: {
+  country?: string; credit?: number; currency?: string; days?: number; name?: string;
+} = {}): Promise<TestPass> {
+  const db = app.services.db;
+  const now = new Date().toISOString();
+  const campaignId = newId();
+  const batchId = newId();
+  const campaignName = options.name ?? `Workshop pass ${campaignId.slice(0, 4)}`;
+  await db.insertInto('campaigns').values({
+    id: campaignId, name: campaignName, credit_amount: options.credit ?? 10000, credit_currency: options.currency ?? 'USD',
+    validity_days: options.days ?? 30, redeem_by: '2099-12-31', countries: null, passes_per_account: 1, status: 'active',
+    created_at: now, updated_at: now,
+  }).execute();
+  await db.insertInto('code_batches').values({ id: batchId, campaign_id: campaignId, size: 1, created_at: now, created_by: 'test' }).execute();
+  const codeHash = randomBytes(32).toString('hex');
+  await db.insertInto('pass_codes').values({
+    code_hash: codeHash, campaign_id: campaignId, batch_id: batchId, last4: 'ABCD', state: 'redeemed', created_at: now,
+    redeemed_at: now, account_id: account.id, revoked_at: null,
+  }).execute();
+  const redemptionId = newId();
+  await db.insertInto('redemptions').values({
+    id: redemptionId, code_hash: codeHash, code_last4: 'ABCD', account_id: account.id, campaign_id: campaignId,
+    country: options.country ?? 'FI', state: 'redeemed', redeemed_at: now, activated_at: null, released_at: null, subscription_id: null,
+  }).execute();
+  return { campaignId, redemptionId, campaignName };
+}
+
+export function profileOf(account: Pick<TestAccount, 'email'>, country = 'FI') {
+  return { firstName: 'Ada', lastName: 'Lovelace', email: account.email, country, phone: '+358 40 123 4567' };
+}
+
+export function activate(app: App, account: Pick<TestAccount, 'cookie'>, body: object, idempotencyKey?: string) {
+  const headers: Record<string, string> = { cookie: account.cookie };
+  if (idempotencyKey !== undefined) headers['idempotency-key'] = idempotencyKey;
+  return app.inject({ method: 'POST', url: '/api/v1/subscriptions', headers, payload: body as Record<string, unknown> });
+}
