@@ -1,0 +1,117 @@
+import type { Selectable } from 'kysely';
+import type { Dialect } from '../../db/connect.ts';
+import type { DbOrTrx } from '../../db/database.ts';
+import { iso } from '../../lib/clock.ts';
+import { newId } from '../../lib/ids.ts';
+import type { JobTable } from './jobs.table.ts';
+
+export type JobRow = Selectable<JobTable>;
+
+export interface NewJob {
+  type: string;
+  payload: object;
+  /** ISO-8601 UTC; defaults to now. */
+  runAt?: string;
+}
+
+/** Inserts a job row inside the caller's transaction, so the job exists exactly when the work it stands for does. */
+export async function enqueueJob(trx: DbOrTrx, job: NewJob, now: Date): Promise<string> {
+  const id = newId();
+  await trx
+    .insertInto('jobs')
+    .values({
+      id,
+      type: job.type,
+      payload: JSON.stringify(job.payload),
+      run_at: job.runAt ?? iso(now),
+      attempts: 0,
+      locked_by: null,
+      locked_until: null,
+      last_error: null,
+      first_attempt_at: null,
+      created_at: iso(now),
+      done_at: null,
+      failed_at: null,
+    })
+    .execute();
+  return id;
+}
+
+/**
+ * Takes up to `limit` due jobs for `workerId` until `lockedUntil`, in one statement. On PostgreSQL the
+ * inner select skips rows another worker is claiming; SQLite has one writer, so the statement is atomic.
+ * A job whose lease ran out (its worker died) is due again.
+ */
+export async function claimJobs(
+  db: DbOrTrx,
+  dialect: Dialect,
+  claim: { workerId: string; limit: number; now: string; lockedUntil: string },
+): Promise<JobRow[]> {
+  const { workerId, limit, now, lockedUntil } = claim;
+  return db
+    .updateTable('jobs')
+    .set((eb) => ({
+      locked_by: workerId,
+      locked_until: lockedUntil,
+      attempts: eb('attempts', '+', 1),
+      first_attempt_at: eb.fn.coalesce('first_attempt_at', eb.val(now)),
+    }))
+    .where('id', 'in', (eb) => {
+      const due = eb
+        .selectFrom('jobs')
+        .select('id')
+        .where('done_at', 'is', null)
+        .where('failed_at', 'is', null)
+        .where('run_at', '<=', now)
+        .where((w) => w.or([w('locked_until', 'is', null), w('locked_until', '<', now)]))
+        .orderBy('run_at')
+        .limit(limit);
+      return dialect === 'postgres' ? due.forUpdate().skipLocked() : due;
+    })
+    .returningAll()
+    .execute();
+}
+
+/** Extends the lease; false when this worker no longer holds the job. */
+export async function renewLease(db: DbOrTrx, id: string, workerId: string, lockedUntil: string): Promise<boolean> {
+  const result = await db.updateTable('jobs').set({ locked_until: lockedUntil })
+    .where('id', '=', id).where('locked_by', '=', workerId)
+    .where('done_at', 'is', null).where('failed_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+export async function markDone(db: DbOrTrx, id: string, workerId: string, at: string): Promise<boolean> {
+  const result = await db.updateTable('jobs').set({ done_at: at, locked_until: null, last_error: null })
+    .where('id', '=', id).where('locked_by', '=', workerId)
+    .where('done_at', 'is', null).where('failed_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/** Releases the job to run again at `runAt`, keeping why the last try failed (null when it did not fail). */
+export async function reschedule(db: DbOrTrx, id: string, workerId: string, runAt: string, lastError: string | null): Promise<boolean> {
+  const result = await db.updateTable('jobs').set({ run_at: runAt, locked_by: null, locked_until: null, last_error: lastError })
+    .where('id', '=', id).where('locked_by', '=', workerId)
+    .where('done_at', 'is', null).where('failed_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+export async function markFailed(db: DbOrTrx, id: string, workerId: string, at: string, lastError: string): Promise<boolean> {
+  const result = await db.updateTable('jobs').set({ failed_at: at, locked_until: null, last_error: lastError })
+    .where('id', '=', id).where('locked_by', '=', workerId)
+    .where('done_at', 'is', null).where('failed_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+export async function findJob(db: DbOrTrx, id: string): Promise<JobRow | undefined> {
+  return db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function listJobs(db: DbOrTrx, filter: { type?: string } = {}): Promise<JobRow[]> {
+  let query = db.selectFrom('jobs').selectAll().orderBy('created_at').orderBy('id');
+  if (filter.type) query = query.where('type', '=', filter.type);
+  return query.execute();
+}

@@ -1,0 +1,51 @@
+// Where the job worker runs: inside `serve` (a background task beside the web server), or alone as
+// `cloudpass worker` — any number of them, each stopping cleanly on SIGTERM once its jobs in flight finish.
+import type { App } from '../../app.ts';
+import type { Config } from '../../config.ts';
+import { connectDatabase } from '../../db/connect.ts';
+import { migrateToLatest } from '../../db/migrate.ts';
+import { createMetrics } from '../../http/metrics.ts';
+import { systemClock } from '../../lib/clock.ts';
+import { createRedis } from '../../lib/redis.ts';
+import { createServices } from '../../services.ts';
+import { createWorkerLog } from './worker-log.ts';
+
+/** For `addBackgroundTask`: the in-process worker of `serve`, built from the app's services. */
+export function jobWorkerTask(app: App): { stop(): Promise<void> } {
+  const worker = app.services.jobs.createWorker({ log: app.log.child({ component: 'jobs' }) });
+  worker.start();
+  return { stop: () => worker.stop() };
+}
+
+export interface WorkerProcessOptions {
+  concurrency?: number;
+}
+
+/** Runs only the worker until SIGTERM or SIGINT; resolves once it has stopped. */
+export async function runWorkerProcess(config: Config, options: WorkerProcessOptions = {}): Promise<void> {
+  const log = createWorkerLog(config.logLevel);
+  const database = connectDatabase(config.databaseUrl, { poolSize: Math.max(2, (options.concurrency ?? 4) + 1) });
+  const redis = config.redisUrl ? createRedis(config.redisUrl) : undefined;
+  redis?.on('error', (error: unknown) => log.warn({ err: error }, 'redis unavailable'));
+  const applied = await migrateToLatest(database.db);
+  if (applied.length) log.info({ migrations: applied }, 'migrations applied');
+  const services = createServices({
+    config, db: database.db, dialect: database.dialect, clock: systemClock, metrics: createMetrics(), redis,
+  });
+  const worker = services.jobs.createWorker({ log, concurrency: options.concurrency });
+  worker.start();
+
+  await new Promise<void>((resolve) => {
+    const onSignal = (signal: string) => {
+      log.info({ signal }, 'finishing jobs in flight and stopping');
+      resolve();
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+  });
+  await worker.stop();
+  await services.close();
+  redis?.disconnect();
+  await database.close();
+  log.info({}, 'worker stopped');
+}

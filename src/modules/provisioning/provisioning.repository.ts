@@ -1,0 +1,46 @@
+// SQL of provisioning: the conditional status writes that finish or fail an activation, the support case
+// opened when it fails, and who to tell. Subscriptions themselves are read through their own repository.
+import type { DbOrTrx } from '../../db/database.ts';
+import type { SubscriptionStatus } from '../subscriptions/subscriptions.table.ts';
+
+/** Statuses from which provisioning may still finish or fail. */
+export const PROVISIONABLE: readonly SubscriptionStatus[] = ['pending', 'provisioning'];
+
+/** Conditional: only a pending or provisioning subscription becomes active; returns rows changed. */
+export async function activateSubscription(
+  db: DbOrTrx, id: string, change: { externalId: string; startsAt: string; endsAt: string; now: string },
+): Promise<number> {
+  const result = await db.updateTable('subscriptions')
+    .set({ status: 'active', external_id: change.externalId, starts_at: change.startsAt, ends_at: change.endsAt, updated_at: change.now })
+    .where('id', '=', id)
+    .where('status', 'in', PROVISIONABLE)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+/** Conditional: only a pending or provisioning subscription fails; returns rows changed. */
+export async function failSubscription(db: DbOrTrx, id: string, reason: string, now: string): Promise<number> {
+  const result = await db.updateTable('subscriptions')
+    .set({ status: 'failed', failure_reason: reason, updated_at: now })
+    .where('id', '=', id)
+    .where('status', 'in', PROVISIONABLE)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+export async function insertSupportCaseWithMessage(db: DbOrTrx, row: {
+  id: string; accountId: string; subscriptionId: string; subject: string; description: string; messageId: string; message: string; now: string;
+}): Promise<void> {
+  await db.insertInto('support_cases').values({
+    id: row.id, account_id: row.accountId, category: 'activation', subject: row.subject, description: row.description,
+    subscription_id: row.subscriptionId, status: 'open', created_at: row.now, updated_at: row.now,
+  }).execute();
+  await db.insertInto('support_messages').values({
+    id: row.messageId, case_id: row.id, author_type: 'system', author_id: null, body: row.message, created_at: row.now,
+  }).execute();
+}
+
+export async function operatorAdminEmails(db: DbOrTrx): Promise<string[]> {
+  const rows = await db.selectFrom('accounts').select('email').where('operator_admin', '=', 1).orderBy('email').execute();
+  return rows.map((r) => r.email);
+}

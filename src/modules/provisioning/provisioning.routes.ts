@@ -1,0 +1,38 @@
+// API for the platform: confirm a provisioning it accepted with 202.
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import type { ModuleContext } from '../../app.ts';
+import { actorOf, requirePlatform } from '../../http/auth.ts';
+
+const ProvisionedBody = Type.Object({
+  externalId: Type.String({ minLength: 1, maxLength: 200, pattern: '\\S', description: "The platform's id for the provisioned subscription" }),
+}, { additionalProperties: false });
+
+const Nullable = (schema: ReturnType<typeof Type.String>) => Type.Union([schema, Type.Null()]);
+
+const ProvisionedSchema = Type.Object({
+  id: Type.String(),
+  status: Type.String(),
+  externalId: Nullable(Type.String()),
+  startsAt: Nullable(Type.String({ format: 'date-time' })),
+  endsAt: Nullable(Type.String({ format: 'date-time' })),
+}, { additionalProperties: false });
+
+export async function provisioningRoutes(app: FastifyInstance, context: ModuleContext) {
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
+  const { provisioning } = context.services;
+
+  api.post('/subscriptions/:id/provisioned', {
+    preHandler: requirePlatform,
+    schema: {
+      tags: ['platform'],
+      summary: 'Confirm that a subscription is provisioned (after answering the webhook with 202); repeating it is harmless',
+      security: [{ apiKey: [] }],
+      params: Type.Object({ id: Type.String({ maxLength: 100 }) }, { additionalProperties: false }),
+      body: ProvisionedBody,
+      response: { 200: ProvisionedSchema },
+    },
+  }, async (request) =>
+    provisioning.completeProvisioning(request.params.id, request.body.externalId.trim(), actorOf(request), request.log));
+}
