@@ -1,0 +1,96 @@
+// All SQL for support cases and their messages. Every function takes the handle its caller owns.
+import type { Insertable, Selectable } from 'kysely';
+import type { DbOrTrx } from '../../db/database.ts';
+import type { SupportCaseStatus, SupportCaseTable, SupportMessageTable } from './support.table.ts';
+
+/** A case with the account that opened it (null for a case without one). */
+export type SupportCaseRow = Selectable<SupportCaseTable> & {
+  account_email: string | null;
+  account_display_name: string | null;
+};
+
+export type SupportMessageRow = Selectable<SupportMessageTable>;
+
+function selectCases(db: DbOrTrx) {
+  return db.selectFrom('support_cases')
+    .leftJoin('accounts', 'accounts.id', 'support_cases.account_id')
+    .selectAll('support_cases')
+    .select(['accounts.email as account_email', 'accounts.display_name as account_display_name']);
+}
+
+export async function insertCase(db: DbOrTrx, row: Insertable<SupportCaseTable>): Promise<void> {
+  await db.insertInto('support_cases').values(row).execute();
+}
+
+export async function insertMessage(db: DbOrTrx, row: Insertable<SupportMessageTable>): Promise<void> {
+  await db.insertInto('support_messages').values(row).execute();
+}
+
+export async function findCase(db: DbOrTrx, id: string): Promise<SupportCaseRow | undefined> {
+  return selectCases(db).where('support_cases.id', '=', id).executeTakeFirst();
+}
+
+export interface CaseFilter {
+  accountId?: string;
+  status?: SupportCaseStatus;
+  /** Keyset cursor: cases strictly after this (updated_at, id) in newest-first order. */
+  before?: { updatedAt: string; id: string };
+  limit: number;
+}
+
+/** Most recently active first; ties broken by id so pages never skip or repeat a case. */
+export async function listCases(db: DbOrTrx, filter: CaseFilter): Promise<SupportCaseRow[]> {
+  let query = selectCases(db);
+  if (filter.accountId) query = query.where('support_cases.account_id', '=', filter.accountId);
+  if (filter.status) query = query.where('support_cases.status', '=', filter.status);
+  const before = filter.before;
+  if (before) {
+    query = query.where((eb) => eb.or([
+      eb('support_cases.updated_at', '<', before.updatedAt),
+      eb.and([eb('support_cases.updated_at', '=', before.updatedAt), eb('support_cases.id', '<', before.id)]),
+    ]));
+  }
+  return query.orderBy('support_cases.updated_at', 'desc').orderBy('support_cases.id', 'desc').limit(filter.limit).execute();
+}
+
+/** How many cases are in each status (the queue's tabs). */
+export async function countByStatus(db: DbOrTrx): Promise<Record<SupportCaseStatus, number>> {
+  const rows = await db.selectFrom('support_cases')
+    .select(['status', (eb) => eb.fn.countAll<number | string>().as('count')])
+    .groupBy('status')
+    .execute();
+  const counts: Record<SupportCaseStatus, number> = { open: 0, waiting: 0, closed: 0 };
+  for (const row of rows) counts[row.status] = Number(row.count);
+  return counts;
+}
+
+/** Oldest first: a conversation reads top to bottom. */
+export async function listMessages(db: DbOrTrx, caseId: string): Promise<SupportMessageRow[]> {
+  return db.selectFrom('support_messages')
+    .selectAll()
+    .where('case_id', '=', caseId)
+    .orderBy('created_at', 'asc')
+    .orderBy('id', 'asc')
+    .execute();
+}
+
+/**
+ * Conditional: moves the case to `to` only from one of `from`, and marks it as active now. Returns the
+ * rows changed (0 or 1), so two requests racing to change the status change it once.
+ */
+export async function changeStatus(
+  db: DbOrTrx, id: string, from: readonly SupportCaseStatus[], to: SupportCaseStatus, now: string,
+): Promise<number> {
+  if (from.length === 0) return 0;
+  const result = await db.updateTable('support_cases')
+    .set({ status: to, updated_at: now })
+    .where('id', '=', id)
+    .where('status', 'in', from)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+/** A new message is activity: the case moves to the top of its lists. */
+export async function touchCase(db: DbOrTrx, id: string, now: string): Promise<void> {
+  await db.updateTable('support_cases').set({ updated_at: now }).where('id', '=', id).execute();
+}

@@ -1,0 +1,339 @@
+// Support cases: a recipient opens one (about an activation, billing, a technical problem or their
+// account), the recipient and the operator write to each other, and the operator moves it between
+// open, waiting (for the recipient) and closed. Every change lands with its audit entry in one
+// transaction; an operator's reply is then emailed to the recipient.
+import type { Config } from '../../config.ts';
+import type { Db } from '../../db/database.ts';
+import { iso, type Clock } from '../../lib/clock.ts';
+import { NotFoundError, ValidationError, type FieldError } from '../../lib/errors.ts';
+import { newId } from '../../lib/ids.ts';
+import type { Actor, AuditService } from '../audit/audit.service.ts';
+import type { MailMessage } from '../mail/mail.service.ts';
+import * as mails from './support.mails.ts';
+import * as repo from './support.repository.ts';
+import type { SupportCaseStatus, SupportCategory, SupportMessageTable } from './support.table.ts';
+
+export const SUPPORT_CATEGORIES: readonly SupportCategory[] = ['activation', 'billing', 'technical', 'account'];
+export const SUPPORT_STATUSES: readonly SupportCaseStatus[] = ['open', 'waiting', 'closed'];
+export const MAX_SUBJECT_LENGTH = 200;
+export const MAX_TEXT_LENGTH = 10_000;
+export const DEFAULT_PAGE_SIZE = 50;
+export const MAX_PAGE_SIZE = 200;
+
+export type AuthorType = SupportMessageTable['author_type'];
+
+export interface SupportMessageView {
+  id: string;
+  authorType: AuthorType;
+  /** How the conversation names the author: the account's display name, "Support team" or "cloudpass". */
+  authorName: string;
+  body: string;
+  createdAt: string;
+}
+
+export interface SupportCaseView {
+  id: string;
+  status: SupportCaseStatus;
+  category: SupportCategory;
+  subject: string;
+  description: string;
+  subscriptionId: string | null;
+  account: { id: string; email: string; displayName: string } | null;
+  createdAt: string;
+  updatedAt: string;
+  /** Oldest first; present when one case is read. */
+  messages?: SupportMessageView[];
+}
+
+export interface CasePage {
+  items: SupportCaseView[];
+  /** Pass as `before` for the next page; null on the last one. */
+  nextCursor: string | null;
+}
+
+export interface NewCase {
+  category: string;
+  subject: string;
+  description: string;
+  subscriptionId?: string | null;
+}
+
+export interface ListOptions {
+  status?: string;
+  limit?: number;
+  before?: string;
+}
+
+/** Who writes a message: the account that owns the case, or the operator (a key or an operator admin). */
+export type Author = { role: 'owner'; accountId: string } | { role: 'operator' };
+
+/** The subscriptions a case may be about: only the account's own. */
+export interface SubscriptionDirectory {
+  list(accountId: string): Promise<Array<{ id: string; name: string; status: string }>>;
+}
+
+export interface SupportServiceDeps {
+  db: Db;
+  clock: Clock;
+  config: Config;
+  audit: AuditService;
+  mail: { send(message: MailMessage): Promise<void> };
+  subscriptions: SubscriptionDirectory;
+}
+
+export function createSupportService(deps: SupportServiceDeps) {
+  const { db, clock, config, audit, mail, subscriptions } = deps;
+
+  // ---- opening a case ------------------------------------------------------------------
+
+  async function openCase(accountId: string, input: NewCase, actor: Actor): Promise<SupportCaseView> {
+    const fields = validateNewCase(input);
+    if (fields.subscriptionId && !(await ownsSubscription(accountId, fields.subscriptionId))) {
+      throw new NotFoundError('This subscription');
+    }
+    const now = iso(clock.now());
+    const id = newId();
+    await db.transaction().execute(async (trx) => {
+      await repo.insertCase(trx, {
+        id, account_id: accountId, category: fields.category, subject: fields.subject, description: fields.description,
+        subscription_id: fields.subscriptionId, status: 'open', created_at: now, updated_at: now,
+      });
+      await audit.record(trx, actor, 'support_case.created', 'support_case', id, {
+        category: fields.category, subscriptionId: fields.subscriptionId,
+      });
+    });
+    return (await readCase(id))!;
+  }
+
+  async function ownsSubscription(accountId: string, subscriptionId: string): Promise<boolean> {
+    return (await subscriptions.list(accountId)).some((s) => s.id === subscriptionId);
+  }
+
+  /** The account's subscriptions, for the "about which subscription?" choice of the form. */
+  async function subscriptionChoices(accountId: string) {
+    return subscriptions.list(accountId);
+  }
+
+  // ---- reading -----------------------------------------------------------------------------
+
+  /** The account's own cases, most recently active first. */
+  async function listOfAccount(accountId: string, options: ListOptions = {}): Promise<CasePage> {
+    return page({ ...listFilter(options), accountId });
+  }
+
+  /** Every case (the operator's queue), most recently active first. */
+  async function listQueue(options: ListOptions = {}): Promise<CasePage> {
+    return page(listFilter(options));
+  }
+
+  async function page(filter: repo.CaseFilter): Promise<CasePage> {
+    const rows = await repo.listCases(db, { ...filter, limit: filter.limit + 1 });
+    const items = rows.slice(0, filter.limit).map((row) => toCaseView(row));
+    const last = rows.length > filter.limit ? rows[filter.limit - 1] : undefined;
+    return { items, nextCursor: last ? encodeCursor(last) : null };
+  }
+
+  async function queueCounts(): Promise<Record<SupportCaseStatus, number>> {
+    return repo.countByStatus(db);
+  }
+
+  /** One of the account's own cases with its messages; another account's is as absent as a missing one. */
+  async function getOwn(accountId: string, id: string): Promise<SupportCaseView> {
+    const row = await repo.findCase(db, id);
+    if (!row || row.account_id !== accountId) throw new NotFoundError('This support case');
+    return withMessages(row);
+  }
+
+  /** Any case, for the operator. */
+  async function getForOperator(id: string): Promise<SupportCaseView> {
+    const row = await repo.findCase(db, id);
+    if (!row) throw new NotFoundError('This support case');
+    return withMessages(row);
+  }
+
+  /** Whether this account opened the case: its owner answers as the recipient, even an operator admin. */
+  async function isOwner(accountId: string, id: string): Promise<boolean> {
+    const row = await repo.findCase(db, id);
+    return row?.account_id === accountId;
+  }
+
+  async function readCase(id: string): Promise<SupportCaseView | undefined> {
+    const row = await repo.findCase(db, id);
+    return row ? withMessages(row) : undefined;
+  }
+
+  async function withMessages(row: repo.SupportCaseRow): Promise<SupportCaseView> {
+    const messages = await repo.listMessages(db, row.id);
+    return toCaseView(row, messages);
+  }
+
+  // ---- writing to each other --------------------------------------------------------------
+
+  /**
+   * Adds a message. The recipient writing moves a waiting or closed case back to open (it needs the
+   * operator again); the operator answering an open case moves it to waiting (for the recipient). The
+   * operator's message is then emailed to the recipient with a link to the case.
+   */
+  async function addMessage(caseId: string, author: Author, input: { body: string }, actor: Actor): Promise<SupportCaseView> {
+    const body = validateText(input.body, 'body', 'Message');
+    const now = iso(clock.now());
+    const messageId = newId();
+    const row = await db.transaction().execute(async (trx) => {
+      const current = await repo.findCase(trx, caseId);
+      if (!current || (author.role === 'owner' && current.account_id !== author.accountId)) {
+        throw new NotFoundError('This support case');
+      }
+      const authorType: AuthorType = author.role === 'owner' ? 'account' : 'operator';
+      await repo.insertMessage(trx, {
+        id: messageId, case_id: caseId, author_type: authorType, author_id: author.role === 'owner' ? author.accountId : actor.id,
+        body, created_at: now,
+      });
+      await audit.record(trx, actor, 'support_case.message_added', 'support_case', caseId, { messageId, authorType, length: body.length });
+      const [from, to]: [SupportCaseStatus[], SupportCaseStatus] = authorType === 'account' ? [['waiting', 'closed'], 'open'] : [['open'], 'waiting'];
+      if (await repo.changeStatus(trx, caseId, from.filter((s) => s === current.status), to, now) === 1) {
+        await audit.record(trx, actor, 'support_case.status_changed', 'support_case', caseId, { from: current.status, to, reason: 'message' });
+      } else {
+        await repo.touchCase(trx, caseId, now);
+      }
+      return current;
+    });
+    if (author.role === 'operator' && row.account_email) {
+      await mail.send(mails.operatorReplied(config.publicUrl, { email: row.account_email, name: row.account_display_name ?? '' }, {
+        id: caseId, subject: row.subject,
+      }, body));
+    }
+    return (await readCase(caseId))!;
+  }
+
+  /** The operator opens, parks (waiting) or closes a case. Setting the status it already has changes nothing. */
+  async function changeStatus(caseId: string, status: string, actor: Actor): Promise<SupportCaseView> {
+    const to = parseStatus(status, 'status');
+    const now = iso(clock.now());
+    await db.transaction().execute(async (trx) => {
+      const current = await repo.findCase(trx, caseId);
+      if (!current) throw new NotFoundError('This support case');
+      if (current.status === to) return;
+      if (await repo.changeStatus(trx, caseId, [current.status], to, now) === 1) {
+        await audit.record(trx, actor, 'support_case.status_changed', 'support_case', caseId, { from: current.status, to });
+      }
+    });
+    return (await readCase(caseId))!;
+  }
+
+  return {
+    openCase, subscriptionChoices, listOfAccount, listQueue, queueCounts, getOwn, getForOperator, isOwner, addMessage, changeStatus,
+  };
+}
+
+export type SupportService = ReturnType<typeof createSupportService>;
+
+// ---- rules of input ------------------------------------------------------------------------------
+
+interface ValidCase {
+  category: SupportCategory;
+  subject: string;
+  description: string;
+  subscriptionId: string | null;
+}
+
+function validateNewCase(input: NewCase): ValidCase {
+  const errors: FieldError[] = [];
+  const attempt = <T>(fn: () => T): T | undefined => {
+    try {
+      return fn();
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      errors.push(...error.errors);
+      return undefined;
+    }
+  };
+  const category = attempt(() => parseCategory(input.category));
+  const subject = attempt(() => validateSubject(input.subject));
+  const description = attempt(() => validateText(input.description, 'description', 'Description'));
+  const subscriptionId = typeof input.subscriptionId === 'string' && input.subscriptionId.trim() !== '' ? input.subscriptionId.trim() : null;
+  if (errors.length > 0) throw new ValidationError(errors);
+  return { category: category!, subject: subject!, description: description!, subscriptionId };
+}
+
+function parseCategory(value: unknown): SupportCategory {
+  const found = SUPPORT_CATEGORIES.find((c) => c === value);
+  if (!found) throw new ValidationError([{ path: 'category', message: 'Choose a category: activation, billing, technical or account.' }]);
+  return found;
+}
+
+export function parseStatus(value: unknown, path: string): SupportCaseStatus {
+  const found = SUPPORT_STATUSES.find((s) => s === value);
+  if (!found) throw new ValidationError([{ path, message: 'Choose a status: open, waiting or closed.' }]);
+  return found;
+}
+
+const length = (text: string) => [...text].length;
+
+/** One line: runs of whitespace (newlines included) become one space; control characters are dropped. */
+function validateSubject(value: unknown): string {
+  const subject = typeof value === 'string' ? stripControls(value).replace(/\s+/g, ' ').trim() : '';
+  if (subject === '') throw new ValidationError([{ path: 'subject', message: 'Enter a subject.' }]);
+  if (length(subject) > MAX_SUBJECT_LENGTH) {
+    throw new ValidationError([{ path: 'subject', message: `Subject must be ${MAX_SUBJECT_LENGTH} characters or fewer (it has ${length(subject)}).` }]);
+  }
+  return subject;
+}
+
+/** Free text keeps its lines; line endings become \n, control characters (NUL among them) are dropped. */
+function validateText(value: unknown, path: string, label: string): string {
+  const text = typeof value === 'string' ? stripControls(value.replace(/\r\n?/g, '\n')).trim() : '';
+  if (text === '') throw new ValidationError([{ path, message: `Enter a ${label.toLowerCase()}.` }]);
+  if (length(text) > MAX_TEXT_LENGTH) {
+    throw new ValidationError([{ path, message: `${label} must be ${MAX_TEXT_LENGTH.toLocaleString('en')} characters or fewer (it has ${length(text).toLocaleString('en')}).` }]);
+  }
+  return text;
+}
+
+// eslint-disable-next-line no-control-regex
+const stripControls = (text: string) => text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '');
+
+function listFilter(options: ListOptions): repo.CaseFilter {
+  const status = options.status === undefined || options.status === '' ? undefined : parseStatus(options.status, 'status');
+  const limit = options.limit ?? DEFAULT_PAGE_SIZE;
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
+    throw new ValidationError([{ path: 'limit', message: `limit must be a whole number from 1 to ${MAX_PAGE_SIZE}.` }]);
+  }
+  return { status, limit, before: options.before ? decodeCursor(options.before) : undefined };
+}
+
+function encodeCursor(row: repo.SupportCaseRow): string {
+  return Buffer.from(JSON.stringify([row.updated_at, row.id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { updatedAt: string; id: string } {
+  try {
+    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === 'string')) {
+      return { updatedAt: value[0] as string, id: value[1] as string };
+    }
+  } catch {
+    // falls through to the error below
+  }
+  throw new ValidationError([{ path: 'before', message: 'before is not a cursor this list gave out (use nextCursor).' }]);
+}
+
+// ---- the one mapping from rows ---------------------------------------------------------------------
+
+const AUTHOR_NAMES: Record<Exclude<AuthorType, 'account'>, string> = { operator: 'Support team', system: 'cloudpass' };
+
+function toCaseView(row: repo.SupportCaseRow, messages?: repo.SupportMessageRow[]): SupportCaseView {
+  const account = row.account_id && row.account_email !== null
+    ? { id: row.account_id, email: row.account_email, displayName: row.account_display_name ?? '' }
+    : null;
+  const view: SupportCaseView = {
+    id: row.id, status: row.status, category: row.category, subject: row.subject, description: row.description,
+    subscriptionId: row.subscription_id, account, createdAt: row.created_at, updatedAt: row.updated_at,
+  };
+  if (messages) {
+    view.messages = messages.map((m) => ({
+      id: m.id, authorType: m.author_type, body: m.body, createdAt: m.created_at,
+      authorName: m.author_type === 'account' ? (account?.displayName || 'Recipient') : AUTHOR_NAMES[m.author_type],
+    }));
+  }
+  return view;
+}
