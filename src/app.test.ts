@@ -56,3 +56,12 @@ describeEachDatabase('HTTP foundation', (ctx) => {
     assert.ok(await apiKeyHeader(ctx().app));
   });
 });
+
+describeEachDatabase('start page', (ctx) => {
+  test('/ explains the three steps and links to /redeem', async () => {
+    const response = await ctx().app.inject({ url: '/', headers: { accept: 'text/html' } });
+    assert.equal(response.statusCode, 200);
+    assert.match(response.body, /<h1>Redeem your cloud pass<\/h1>/);
+    assert.match(response.body, /href="\/redeem"/);
+  });
+});

@@ -19,9 +19,23 @@ import { createRedis, type Redis } from './lib/redis.ts';
 import { systemClock, type Clock } from './lib/clock.ts';
 import { createServices, type Services } from './services.ts';
 import { registerAssets } from './web/assets.ts';
+import { homePages } from './web/home.pages.tsx';
+import { campaignRoutes } from './modules/campaigns/campaigns.routes.ts';
+import { codeRoutes } from './modules/codes/codes.routes.ts';
+import { auditRoutes } from './modules/audit/audit.routes.ts';
+import { accountRoutes } from './modules/accounts/accounts.routes.ts';
+import { accountPages } from './modules/accounts/accounts.pages.tsx';
+import { organizationRoutes } from './modules/organizations/organizations.routes.ts';
+import { organizationPages } from './modules/organizations/organizations.pages.tsx';
+import { adminPages } from './modules/admin/admin.pages.tsx';
+import { redemptionRoutes } from './modules/redemptions/redemptions.routes.ts';
+import { redemptionPages } from './modules/redemptions/redemptions.pages.tsx';
 import { subscriptionRoutes } from './modules/subscriptions/subscriptions.routes.ts';
 import { subscriptionPages } from './modules/subscriptions/subscriptions.pages.tsx';
 import { settingsRoutes } from './modules/settings/settings.routes.ts';
+import { provisioningRoutes } from './modules/provisioning/provisioning.routes.ts';
+import { supportRoutes } from './modules/support/support.routes.ts';
+import { supportPages } from './modules/support/support.pages.tsx';
 
 export interface AppOptions {
   config: Config;
@@ -69,6 +83,9 @@ export async function buildApp(options: AppOptions): Promise<App> {
       },
     },
     strictTransportSecurity: config.publicUrl.protocol === 'https:',
+    // helmet's default `no-referrer` makes Chromium send `Origin: null` on same-origin form posts, which the
+    // Origin check refuses; `same-origin` still sends nothing to other sites.
+    referrerPolicy: { policy: 'same-origin' },
   });
   await app.register(swagger, {
     openapi: {
@@ -109,6 +126,20 @@ export async function buildApp(options: AppOptions): Promise<App> {
   await app.register(async (api) => subscriptionRoutes(api, context), { prefix: '/api/v1' });
   await app.register(async (api) => settingsRoutes(api, context), { prefix: '/api/v1' });
   await app.register(async (web) => subscriptionPages(web, context));
+  await app.register(redemptionRoutes(context), { prefix: '/api/v1' });
+  await app.register(redemptionPages(context));
+  await app.register(async (api) => accountRoutes(api, context), { prefix: '/api/v1' });
+  await app.register(async (pages) => accountPages(pages, context));
+  await app.register(async (pages) => adminPages(pages, context));
+  await app.register(async (api) => provisioningRoutes(api, context), { prefix: '/api/v1' });
+  await app.register(async (api) => organizationRoutes(api, context), { prefix: '/api/v1' });
+  await app.register(async (pages) => organizationPages(pages, context));
+  await app.register(async (api) => campaignRoutes(api, context), { prefix: '/api/v1' });
+  await app.register(async (api) => codeRoutes(api, context), { prefix: '/api/v1' });
+  await app.register(async (api) => auditRoutes(api, context), { prefix: '/api/v1' });
+  await app.register(async (api) => supportRoutes(api, context), { prefix: '/api/v1' });
+  await app.register(async (pages) => supportPages(pages, context));
+  await app.register(async (pages) => homePages(pages, context));
   // routes:end — modules register their routes above this line, e.g. `await app.register(campaignRoutes(context), { prefix: '/api/v1' })`
 
   app.decorate('services', services);

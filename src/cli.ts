@@ -6,18 +6,28 @@ import { migrateToLatest } from './db/migrate.ts';
 import { createMetrics } from './http/metrics.ts';
 import { DomainError, ValidationError } from './lib/errors.ts';
 import { systemClock } from './lib/clock.ts';
+import { createRedis } from './lib/redis.ts';
 import { createServices, type Services } from './services.ts';
-import { startServer, stopOnSignals } from './server.ts';
+import { registerCampaignCommands } from './modules/campaigns/campaigns.cli.ts';
+import { registerCodeCommands } from './modules/codes/codes.cli.ts';
+import { addBackgroundTask, startServer, stopOnSignals } from './server.ts';
+import { jobWorkerTask, runWorkerProcess } from './modules/jobs/worker-process.ts';
+import { readPasswordFromStdin } from './modules/accounts/read-password.ts';
 
 /** Runs fn with migrated services on the configured database, then closes it. */
 export async function withServices<T>(fn: (services: Services, config: Config) => Promise<T>): Promise<T> {
   const config = loadConfig();
   const database = connectDatabase(config.databaseUrl, { poolSize: 2 });
+  const redis = config.redisUrl ? createRedis(config.redisUrl) : undefined;
+  let services: Services | undefined;
   try {
     await migrateToLatest(database.db);
-    const services = createServices({ config, db: database.db, dialect: database.dialect, clock: systemClock, metrics: createMetrics() });
+    services = createServices({ config, db: database.db, dialect: database.dialect, clock: systemClock, metrics: createMetrics(), redis });
     return await fn(services, config);
   } finally {
+    // Lets work the services started (mail being delivered) finish before the database closes.
+    await services?.close();
+    redis?.disconnect();
     await database.close();
   }
 }
@@ -52,6 +62,35 @@ apikey.command('create').description('create an API key and print it once')
       console.log(key);
     });
   });
+
+const admin = program.command('admin').description('manage operator admins');
+admin.command('create').description('make an operator admin (a verified personal account); the password is read from stdin')
+  .requiredOption('--email <email>', 'the admin\'s email; an existing personal account with it is promoted')
+  .option('--name <name>', 'display name (default: the part of the email before @)')
+  .option('--country <code>', 'ISO 3166-1 alpha-2 country of the account', 'US')
+  .action(async (options: { email: string; name?: string; country: string }) => {
+    const password = await readPasswordFromStdin();
+    await withServices(async ({ accounts }) => {
+      const { account, created } = await accounts.createOperatorAdmin({ email: options.email, password, displayName: options.name, country: options.country });
+      console.log(`${created ? 'created' : 'promoted'} operator admin ${account.email} (${account.id})`);
+    });
+  });
+
+// `serve` works jobs in-process too; `worker` only works jobs (run any number of them).
+addBackgroundTask(jobWorkerTask);
+program.command('worker').description('work background jobs only (provisioning, emails); any number may run at once')
+  .option('--concurrency <n>', 'jobs run at once by this process', '4')
+  .action(async (options: { concurrency: string }) => {
+    const concurrency = Number(options.concurrency);
+    if (!/^\d+$/.test(options.concurrency) || concurrency < 1 || concurrency > 64) {
+      throw new ValidationError([{ path: 'concurrency', message: 'expected a whole number from 1 to 64' }]);
+    }
+    await runWorkerProcess(loadConfig(), { concurrency });
+    process.exit(0);
+  });
+
+registerCampaignCommands(program, withServices);
+registerCodeCommands(program, withServices);
 
 // commands:end — modules add their commands above this line
 

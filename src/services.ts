@@ -10,13 +10,19 @@ import type { Redis } from './lib/redis.ts';
 import { createAuditService } from './modules/audit/audit.service.ts';
 import { createApiKeyService } from './modules/apikeys/apikeys.service.ts';
 import { createSessionService } from './modules/sessions/sessions.service.ts';
+import { createCampaignService } from './modules/campaigns/campaigns.service.ts';
+import { codeHasher, createCodeService } from './modules/codes/codes.service.ts';
 import { createRedemptionService } from './modules/redemptions/redemptions.service.ts';
 import { createMailService } from './modules/mail/mail.service.ts';
 import { createAccountService } from './modules/accounts/accounts.service.ts';
+import { createOrganizationService } from './modules/organizations/organizations.service.ts';
 import { createSubscriptionEvents } from './modules/subscriptions/subscription-events.ts';
 import { createSubscriptionService } from './modules/subscriptions/subscriptions.service.ts';
 import { createCreditService } from './modules/credit/credit.service.ts';
 import { createSettingsService } from './modules/settings/settings.service.ts';
+import { createJobService } from './modules/jobs/jobs.service.ts';
+import { createProvisioningService } from './modules/provisioning/provisioning.service.ts';
+import { createSupportService } from './modules/support/support.service.ts';
 
 export interface Infrastructure {
   config: Config;
@@ -42,10 +48,16 @@ export function createServices(infra: Infrastructure) {
   const redemptions = createRedemptionService({ db, dialect: infra.dialect, clock, config, metrics: infra.metrics, audit, redis: infra.redis });
   const credit = createCreditService({ clock });
   const settings = createSettingsService({ db, clock, audit });
-  const subscriptions = createSubscriptionService({ db, clock, metrics: infra.metrics, audit, credit, settings, events: subscriptionEvents });
+  const subscriptions = createSubscriptionService({ db, clock, metrics: infra.metrics, audit, credit, settings, events: subscriptionEvents, wakeJobs: () => jobs.wake() });
+  const organizations = createOrganizationService({ db, clock, config, metrics: infra.metrics, audit, mail, accounts });
+  const provisioning = createProvisioningService({ db, clock, config, metrics: infra.metrics, audit, mail, subscriptionEvents });
+  const jobs = createJobService({ db, dialect: infra.dialect, clock, handlers: { ...provisioning.handlers } });
+  const campaigns = createCampaignService({ db, clock, audit, metrics: infra.metrics });
+  const codes = createCodeService({ db, clock, audit, metrics: infra.metrics, hashCode: codeHasher(config) });
+  const support = createSupportService({ db, clock, config, audit, mail, subscriptions });
   // services:end — modules add their services above this line
   const close = async () => { for (const fn of closers) await fn(); };
-  return { db, config, clock, metrics: infra.metrics, redis: infra.redis, audit, apiKeys, sessions, subscriptionEvents, credit, settings, subscriptions, mail, accounts, redemptions, close };
+  return { db, config, clock, metrics: infra.metrics, redis: infra.redis, audit, apiKeys, sessions, campaigns, codes, subscriptionEvents, credit, settings, subscriptions, mail, accounts, redemptions, organizations, jobs, provisioning, support, close };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -42,6 +42,7 @@ export function layoutAccount(request: FastifyRequest): LayoutAccount | null {
   return {
     email: account.email, displayName: account.displayName, kind: account.kind,
     organizationName: account.organization?.name ?? null, operatorAdmin: account.operatorAdmin,
+    organizationAdmin: account.kind === 'organizational' && account.organizationRole === 'admin',
   };
 }
 

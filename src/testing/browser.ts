@@ -1,9 +1,11 @@
-import { AssertionError } from 'node:assert';
+import assert, { AssertionError } from 'node:assert';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { AxeBuilder } from '@axe-core/playwright';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Config } from '../config.ts';
+import { sessionCookieName } from '../http/auth.ts';
 
 /** Debian's Chromium; playwright-core brings no browser of its own. */
 export const chromiumPath = '/usr/bin/chromium';
@@ -42,6 +44,25 @@ export async function openPage(browser: Browser, viewport = phoneViewport): Prom
 
 export async function closePage(page: Page): Promise<void> {
   await page.context().close();
+}
+
+/** A context of its own, signed in as `account` (a factory's session cookie) on the server at `base`, or signed out. */
+export async function contextAs(
+  browser: Browser, server: { base: string; config: Config }, account: { cookie: string } | null,
+  options: { viewport?: { width: number; height: number }; javaScriptEnabled?: boolean } = {},
+): Promise<BrowserContext> {
+  const context = await browser.newContext({ viewport: options.viewport ?? phoneViewport, javaScriptEnabled: options.javaScriptEnabled ?? true });
+  if (account) {
+    const token = account.cookie.split('=')[1]!;
+    await context.addCookies([{ name: sessionCookieName(server.config), value: token, url: server.base, httpOnly: true, sameSite: 'Lax' }]);
+  }
+  return context;
+}
+
+/** Fails when the page is wider than the viewport (sideways scrolling, on a phone above all). */
+export async function expectNoSidewaysScroll(page: Page, label: string): Promise<void> {
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  assert.ok(overflow <= 0, `${label} scrolls sideways by ${overflow}px at ${page.viewportSize()?.width}px`);
 }
 
 /** Fails on any serious or critical WCAG 2.1 A/AA violation axe finds on the page as it is now. */

@@ -7,6 +7,8 @@ export interface LayoutAccount {
   kind: 'personal' | 'organizational';
   organizationName?: string | null;
   operatorAdmin?: boolean;
+  /** Admins of their organization get a link to manage it. */
+  organizationAdmin?: boolean;
 }
 
 export interface LayoutProps {
@@ -80,6 +82,7 @@ function SignedInNav(props: { account: LayoutAccount }) {
       <ul class="site-nav__list">
         <li><a class="site-nav__link" href="/portal">Portal</a></li>
         <li><a class="site-nav__link" href="/account">Account</a></li>
+        {props.account.organizationAdmin ? <li><a class="site-nav__link" href="/organization">Organization</a></li> : null}
         {props.account.operatorAdmin ? <li><a class="site-nav__link" href="/admin">Admin</a></li> : null}
       </ul>
     </nav>

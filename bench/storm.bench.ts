@@ -1,0 +1,215 @@
+// The redemption storm: 10,000 codes and 10,000 verified, signed-in accounts; 200 concurrent clients
+// each redeem a code and activate it over HTTP against a real `cloudpass serve` process. Compared, in the
+// same run, with a trivial Fastify route served and loaded the same way.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { deriveKey } from '../src/config.ts';
+import { connectDatabase } from '../src/db/connect.ts';
+import { migrateToLatest } from '../src/db/migrate.ts';
+import { systemClock } from '../src/lib/clock.ts';
+import { newId } from '../src/lib/ids.ts';
+import { generatePassCodes, hashPassCode, lastFour, normalizePassCode } from '../src/modules/codes/pass-code.ts';
+import { createSessionService } from '../src/modules/sessions/sessions.service.ts';
+import { createTestDatabase } from '../src/testing/harness.ts';
+
+const ACCOUNTS = Number(process.env.STORM_ACCOUNTS ?? 10_000);
+const CONCURRENCY = Number(process.env.STORM_CONCURRENCY ?? 200);
+const TRIVIAL_REQUESTS = Number(process.env.STORM_TRIVIAL_REQUESTS ?? 40_000);
+const SECRET = 'bench-secret-bench-secret-bench-secret-0123456789';
+const root = new URL('..', import.meta.url).pathname;
+
+interface Recipient { code: string; cookie: string; email: string }
+
+export async function run(): Promise<void> {
+  const trivial = await measureTrivialRoute();
+  console.log(`trivial Fastify route: ${fmt(trivial.perSecond)} requests/s, p50 ${trivial.p50.toFixed(1)} ms, p99 ${trivial.p99.toFixed(1)} ms (${CONCURRENCY} clients)`);
+
+  const dir = mkdtempSync(join(tmpdir(), 'cloudpass-storm-'));
+  try {
+    await storm('SQLite', `sqlite:${join(dir, 'storm.db')}`, trivial.perSecond);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const pgUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
+  if (!pgUrl) {
+    console.log('storm on PostgreSQL skipped: set BENCH_DATABASE_URL or TEST_DATABASE_URL');
+    return;
+  }
+  process.env.TEST_DATABASE_URL = pgUrl;
+  const database = await createTestDatabase('postgres');
+  await database.handle.close();
+  try {
+    await storm('PostgreSQL', database.url, trivial.perSecond);
+  } finally {
+    await database.drop().catch(() => {});
+  }
+}
+
+async function storm(label: string, databaseUrl: string, trivialPerSecond: number) {
+  const recipients = await seed(databaseUrl);
+  const port = await freePort();
+  const server = spawn(process.execPath, [join(root, 'bin/cloudpass.js'), 'serve'], {
+    env: { ...process.env, DATABASE_URL: databaseUrl, CLOUDPASS_SECRET: SECRET, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', PROVISION_DELAY_MS: '1000', PUBLIC_URL: `http://127.0.0.1:${port}` },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  try {
+    await waitForReady(port);
+    const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+    const latencies: number[] = [];
+    let errors = 0;
+    let next = 0;
+    const started = performance.now();
+    await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+      while (next < recipients.length) {
+        const recipient = recipients[next++]!;
+        const t0 = performance.now();
+        const ok = await redeemAndActivate(agent, port, recipient);
+        latencies.push(performance.now() - t0);
+        if (!ok) errors++;
+      }
+    }));
+    const seconds = (performance.now() - started) / 1000;
+    agent.destroy();
+    const peakRssMb = peakRss(server);
+    const perSecond = recipients.length / seconds;
+    const requestsPerSecond = (recipients.length * 2) / seconds;
+    latencies.sort((a, b) => a - b);
+    console.log(`storm on ${label}: ${recipients.length} redemptions+activations by ${CONCURRENCY} clients in ${seconds.toFixed(1)} s`);
+    console.log(`  ${fmt(perSecond)} redemptions/s (${fmt(requestsPerSecond)} requests/s), p50 ${pct(latencies, 0.5).toFixed(1)} ms, p99 ${pct(latencies, 0.99).toFixed(1)} ms per redeem+activate, errors ${errors}`);
+    console.log(`  server peak RSS ${peakRssMb.toFixed(0)} MB (target < 300 MB)`);
+    console.log(`  ratio to the trivial route: ${(requestsPerSecond / trivialPerSecond).toFixed(2)} (requests/s; target ≥ 0.25)`);
+  } finally {
+    server.kill('SIGTERM');
+    await new Promise((resolve) => server.once('exit', resolve));
+  }
+}
+
+/** Codes and verified accounts with sessions, written straight through repositories (not the slow password path). */
+async function seed(databaseUrl: string): Promise<Recipient[]> {
+  const handle = connectDatabase(databaseUrl);
+  const { db } = handle;
+  await migrateToLatest(db);
+  const now = new Date().toISOString();
+  const campaignId = newId();
+  const batchId = newId();
+  await db.insertInto('campaigns').values({
+    id: campaignId, name: 'Storm', credit_amount: 10000, credit_currency: 'USD', validity_days: 30, redeem_by: '2099-12-31',
+    countries: null, passes_per_account: 1, status: 'active', created_at: now, updated_at: now,
+  }).execute();
+  await db.insertInto('code_batches').values({ id: batchId, campaign_id: campaignId, size: ACCOUNTS, created_at: now, created_by: 'bench' }).execute();
+  const key = deriveKey(Buffer.from(SECRET), 'pass-codes');
+  const codes = generatePassCodes(ACCOUNTS);
+  const sessions = createSessionService({ db, clock: systemClock });
+  const recipients: Recipient[] = [];
+  for (let i = 0; i < codes.length; i += 1000) {
+    const chunk = codes.slice(i, i + 1000);
+    const accounts = chunk.map((code, j) => ({ code, id: newId(), email: `storm${i + j}@example.test` }));
+    await db.transaction().execute(async (trx) => {
+      await trx.insertInto('pass_codes').values(chunk.map((code) => {
+        const normalized = normalizePassCode(code);
+        return { code_hash: hashPassCode(normalized, key), campaign_id: campaignId, batch_id: batchId, last4: lastFour(normalized), state: 'issued' as const, created_at: now, redeemed_at: null, account_id: null, revoked_at: null };
+      })).execute();
+      await trx.insertInto('accounts').values(accounts.map((a) => ({
+        id: a.id, kind: 'personal' as const, organization_id: null, organization_role: null, email: a.email, email_normalized: a.email,
+        display_name: 'Storm Person', country: 'FI', password_hash: null, email_verified_at: now, operator_admin: 0,
+        oidc_subject: null, created_at: now, updated_at: now,
+      }))).execute();
+    });
+    for (const a of accounts) {
+      const { token } = await sessions.start(a.id);
+      recipients.push({ code: a.code, email: a.email, cookie: `cloudpass_session=${token}` });
+    }
+  }
+  await handle.close();
+  return recipients;
+}
+
+async function redeemAndActivate(agent: Agent, port: number, recipient: Recipient): Promise<boolean> {
+  const redeemed = await post(agent, port, '/api/v1/redemptions', { code: recipient.code.toLowerCase(), country: 'FI' }, { cookie: recipient.cookie });
+  if (redeemed.status !== 201) return false;
+  const redemptionId = (JSON.parse(redeemed.body) as { id: string }).id;
+  const activated = await post(agent, port, '/api/v1/subscriptions', {
+    offer: 'pass', redemptionId, profile: { firstName: 'Storm', lastName: 'Person', email: recipient.email, country: 'FI' },
+  }, { cookie: recipient.cookie, 'idempotency-key': redemptionId });
+  return activated.status === 202;
+}
+
+function post(agent: Agent, port: number, path: string, body: unknown, headers: Record<string, string>) {
+  return send(agent, port, 'POST', path, JSON.stringify(body), { 'content-type': 'application/json', ...headers });
+}
+
+function send(agent: Agent, port: number, method: string, path: string, body: string | undefined, headers: Record<string, string> = {}) {
+  return new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const req = request({ agent, host: '127.0.0.1', port, method, path, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** A bare Fastify app with one JSON route, in its own process, loaded by the same client. */
+async function measureTrivialRoute() {
+  const port = await freePort();
+  const server = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench/trivial-server.ts')], {
+    env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  try {
+    await waitForReady(port, '/ping');
+    const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+    const latencies: number[] = [];
+    let next = 0;
+    const started = performance.now();
+    await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+      while (next++ < TRIVIAL_REQUESTS) {
+        const t0 = performance.now();
+        await send(agent, port, 'GET', '/ping', undefined);
+        latencies.push(performance.now() - t0);
+      }
+    }));
+    const seconds = (performance.now() - started) / 1000;
+    agent.destroy();
+    latencies.sort((a, b) => a - b);
+    return { perSecond: TRIVIAL_REQUESTS / seconds, p50: pct(latencies, 0.5), p99: pct(latencies, 0.99) };
+  } finally {
+    server.kill('SIGTERM');
+    await new Promise((resolve) => server.once('exit', resolve));
+  }
+}
+
+async function waitForReady(port: number, path = '/readyz') {
+  const agent = new Agent({ keepAlive: false });
+  for (let i = 0; i < 300; i++) {
+    try {
+      if ((await send(agent, port, 'GET', path, undefined)).status === 200) return;
+    } catch { /* not listening yet */ }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`server on port ${port} did not become ready`);
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+    probe.on('error', reject);
+  });
+}
+
+/** The child's high-water mark of resident memory, from /proc while it still runs. */
+function peakRss(child: ChildProcess): number {
+  const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+  const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return kb / 1024;
+}
+
+const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
+const fmt = (n: number) => Math.round(n).toLocaleString('en');
