@@ -52,7 +52,8 @@ export async function run(): Promise<void> {
 async function storm(label: string, databaseUrl: string, trivialPerSecond: number) {
   const recipients = await seed(databaseUrl);
   const port = await freePort();
-  const server = spawn(process.execPath, [join(root, 'bin/cloudpass.js'), 'serve'], {
+  const nodeArgs = process.env.STORM_NODE_ARGS?.split(' ').filter(Boolean) ?? []; // e.g. --cpu-prof to profile the server
+  const server = spawn(process.execPath, [...nodeArgs, join(root, 'bin/cloudpass.js'), 'serve'], {
     env: { ...process.env, DATABASE_URL: databaseUrl, CLOUDPASS_SECRET: SECRET, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', PROVISION_DELAY_MS: '1000', PUBLIC_URL: `http://127.0.0.1:${port}` },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

@@ -60,6 +60,8 @@ export interface JobWorkerOptions {
 /** Long enough for any handler try (the webhook times out after 10 s); renewed every third of it while running. */
 export const DEFAULT_LEASE_MS = 30_000;
 
+const WAKE_BATCH_MS = 5;
+
 export function newWorkerId(): string {
   return `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
 }
@@ -77,21 +79,32 @@ export function createJobWorker(options: JobWorkerOptions) {
   let running = false;
   let loop: Promise<void> | undefined;
   let wakeUp: (() => void) | undefined;
+  let wakeTimer: NodeJS.Timeout | undefined;
+  /** The last claim filled every free slot (or found none free): a finishing job should claim again at once. */
+  let moreMayBeDue = false;
+  /** Woken while claiming: the job that woke us may have committed after that claim looked. */
+  let wokenWhileClaiming = false;
 
   const lease = () => iso(addMs(clock.now(), leaseMs));
 
   /** Claims as many due jobs as there are free slots and starts them; returns how many it took. */
   async function claimAndStart(): Promise<number> {
     const free = concurrency - inFlight.size;
-    if (free <= 0) return 0;
+    if (free <= 0) {
+      moreMayBeDue = true;
+      return 0;
+    }
     const rows = await repo.claimJobs(db, dialect, { workerId, limit: free, now: iso(clock.now()), lockedUntil: lease() });
+    moreMayBeDue = rows.length === free;
     for (const row of rows) track(execute(row));
     return rows.length;
   }
 
   function track(promise: Promise<void>) {
     inFlight.add(promise);
-    void promise.finally(() => { inFlight.delete(promise); wake(); });
+    // A claim that left slots free took every due job: jobs that become due later wait for the next poll
+    // or wake, rather than each finishing job polling again for nothing.
+    void promise.finally(() => { inFlight.delete(promise); if (moreMayBeDue) wake(); });
   }
 
   async function execute(row: repo.JobRow): Promise<void> {
@@ -166,6 +179,7 @@ export function createJobWorker(options: JobWorkerOptions) {
 
   async function run() {
     while (running) {
+      wokenWhileClaiming = false;
       try {
         await claimAndStart();
       } catch (error) {
@@ -174,16 +188,20 @@ export function createJobWorker(options: JobWorkerOptions) {
       if (!running) break;
       // Sleep until the next poll, or until a job finishes (a full batch means more may be due).
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, pollMs);
-        function done() { clearTimeout(timer); wakeUp = undefined; resolve(); }
+        const timer = setTimeout(done, wokenWhileClaiming ? WAKE_BATCH_MS : pollMs);
+        function done() { clearTimeout(timer); clearTimeout(wakeTimer); wakeTimer = undefined; wakeUp = undefined; resolve(); }
         wakeUp = done;
       });
     }
   }
 
-  /** Polls now instead of at the next tick (e.g. after enqueueing in this process). */
+  /**
+   * Polls soon instead of at the next tick (e.g. after enqueueing in this process). Wakes a few
+   * milliseconds apart are taken together, so a burst of enqueued jobs is claimed in one batch.
+   */
   function wake() {
-    wakeUp?.();
+    if (!wakeUp) wokenWhileClaiming = true;
+    else if (!wakeTimer) wakeTimer = setTimeout(wakeUp, WAKE_BATCH_MS);
   }
 
   function start() {
@@ -196,7 +214,7 @@ export function createJobWorker(options: JobWorkerOptions) {
   /** Stops polling and waits for the handlers in flight to finish. */
   async function stop() {
     running = false;
-    wake();
+    wakeUp?.();
     await loop;
     while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
   }

@@ -80,18 +80,23 @@ export function createProvisioningService(deps: ProvisioningDeps) {
     | { outcome: 'not_found' }
     | { outcome: 'closed' | 'other_external_id'; view: ProvisionedView };
 
-  /** One transaction: the conditional status change, its audit entry and the email job land together. */
-  async function activate(subscriptionId: string, externalId: string, actor: Actor, log: JobLog): Promise<Activation> {
+  /**
+   * One transaction: the conditional status change, its audit entry and the email job land together.
+   * `known` is the subscription as the caller just read it: its validity never changes, and the status is
+   * checked by the conditional write, so it spares reading it again.
+   */
+  async function activate(subscriptionId: string, externalId: string, actor: Actor, log: JobLog, known?: SubscriptionRow): Promise<Activation> {
     const now = clock.now();
     const result = await db.transaction().execute(async (trx): Promise<Activation> => {
-      const subscription = await findSubscription(trx, subscriptionId);
+      const subscription = known ?? await findSubscription(trx, subscriptionId);
       if (!subscription) return { outcome: 'not_found' };
       const endsAt = addMs(now, subscription.validity_days * DAY_MS);
       const changed = await repo.activateSubscription(trx, subscriptionId, {
         externalId, startsAt: iso(now), endsAt: iso(endsAt), now: iso(now),
       });
       if (changed === 0) {
-        const current = (await findSubscription(trx, subscriptionId))!;
+        const current = await findSubscription(trx, subscriptionId);
+        if (!current) return { outcome: 'not_found' };
         if (current.status !== 'active') return { outcome: 'closed', view: toProvisionedView(current) };
         return { outcome: current.external_id === externalId ? 'already_active' : 'other_external_id', view: toProvisionedView(current) };
       }
@@ -189,7 +194,7 @@ export function createProvisioningService(deps: ProvisioningDeps) {
       }
       const subscription = await findSubscription(db, subscriptionId);
       if (!subscription || !repo.PROVISIONABLE.includes(subscription.status)) return;
-      await markProvisioning(subscriptionId, log);
+      if (subscription.status === 'pending') await markProvisioning(subscriptionId, log);
       let outcome;
       try {
         outcome = await provisioner.provision({
@@ -211,7 +216,7 @@ export function createProvisioningService(deps: ProvisioningDeps) {
         log.info({ subscription: subscriptionId }, 'the platform accepted provisioning; waiting for its confirmation');
         return;
       }
-      const result = await activate(subscriptionId, outcome.externalId, systemActor, log);
+      const result = await activate(subscriptionId, outcome.externalId, systemActor, log, subscription);
       if (result.outcome === 'closed' || result.outcome === 'other_external_id') {
         log.warn({ subscription: subscriptionId, outcome: result.outcome, externalId: outcome.externalId }, 'provisioned, but the subscription was no longer waiting for it');
       }

@@ -195,22 +195,28 @@ export function createSubscriptionService(deps: SubscriptionServiceDeps) {
     country: string;
     credit: Money;
     validityDays: number;
+    campaignName: string | null;
   }
 
   async function planActivation(account: AccountView, request: ActivationRequest): Promise<ActivationPlan | { existing: SubscriptionView }> {
     if (request.offer === 'free-trial') {
       if (await repo.findTrialOfAccount(db, account.id)) throw trialAlreadyUsed();
       const trial = await settings.freeTrial();
-      return { offer: 'free-trial', redemptionId: null, country: account.country, credit: trial.credit, validityDays: trial.days };
+      return { offer: 'free-trial', redemptionId: null, country: account.country, credit: trial.credit, validityDays: trial.days, campaignName: null };
     }
     const redemption = await repo.findRedemptionForActivation(db, request.redemptionId);
     if (!redemption || redemption.account_id !== account.id) throw new NotFoundError('This pass');
-    const existing = await repo.findSubscriptionByRedemption(db, redemption.id);
-    if (existing) return { existing: (await toViews([existing]))[0]! };
-    if (redemption.state === 'released') throw passReleased();
+    // A redemption still 'redeemed' has no subscription: the activation marks it in the same transaction
+    // (and the unique redemption_id settles any race). Only other states need the lookup.
+    if (redemption.state !== 'redeemed') {
+      const existing = await repo.findSubscriptionByRedemption(db, redemption.id);
+      if (existing) return { existing: (await toViews([existing]))[0]! };
+      if (redemption.state === 'released') throw passReleased();
+    }
     return {
       offer: 'pass', redemptionId: redemption.id, country: redemption.country,
       credit: { amount: redemption.credit_amount, currency: redemption.credit_currency }, validityDays: redemption.validity_days,
+      campaignName: redemption.campaign_name,
     };
   }
 
@@ -235,12 +241,15 @@ export function createSubscriptionService(deps: SubscriptionServiceDeps) {
     const now = clock.now();
     const at = iso(now);
     const id = newId();
+    const row: repo.SubscriptionRow = {
+      id, account_id: account.id, offer: plan.offer, redemption_id: plan.redemptionId, status: 'pending',
+      credit_currency: plan.credit.currency, validity_days: plan.validityDays, starts_at: null, ends_at: null,
+      external_id: null, profile: JSON.stringify(profile), failure_reason: null, created_at: at, updated_at: at,
+      campaign_name: plan.campaignName,
+    };
     return db.transaction().execute(async (trx) => {
-      await repo.insertSubscription(trx, {
-        id, account_id: account.id, offer: plan.offer, redemption_id: plan.redemptionId, status: 'pending',
-        credit_currency: plan.credit.currency, validity_days: plan.validityDays, starts_at: null, ends_at: null,
-        external_id: null, profile: JSON.stringify(profile), failure_reason: null, created_at: at, updated_at: at,
-      });
+      const { campaign_name: _campaignName, ...inserted } = row;
+      await repo.insertSubscription(trx, inserted);
       await credit.grant(trx, id, plan.credit.amount, plan.credit.currency);
       if (plan.redemptionId !== null && (await repo.markRedemptionActivated(trx, plan.redemptionId, id, at)) !== 1) {
         throw new ActivationRace();
@@ -249,9 +258,8 @@ export function createSubscriptionService(deps: SubscriptionServiceDeps) {
       await audit.record(trx, options.actor, 'subscription.created', 'subscription', id, {
         offer: plan.offer, redemptionId: plan.redemptionId, credit: plan.credit, validityDays: plan.validityDays,
       });
-      const row = await repo.findSubscription(trx, id);
       const balance: CreditBalance = { granted: plan.credit.amount, remaining: plan.credit.amount, balance: plan.credit.amount };
-      const result: ActivationResult = { status: 202, subscription: toSubscriptionView(row!, balance) };
+      const result: ActivationResult = { status: 202, subscription: toSubscriptionView(row, balance) };
       if (options.key !== undefined) {
         await repo.insertIdempotencyKey(trx, keyRow(account.id, options.key, options.requestHash, result, at));
       }
