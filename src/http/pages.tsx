@@ -1,7 +1,10 @@
 // What every server-rendered page needs: a session (made on demand, for the CSRF token and the
 // pending code), the signed-in account for the layout, and HTML error pages instead of problem JSON.
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Type, type TOptional, type TString } from '@sinclair/typebox';
 import type { SessionCookies } from './auth.ts';
+import { DomainError } from '../lib/errors.ts';
+import type { AccountView } from '../modules/accounts/account-view.ts';
 import type { Session, SessionService } from '../modules/sessions/sessions.service.ts';
 import type { LayoutAccount } from '../web/layout.tsx';
 import { Layout } from '../web/layout.tsx';
@@ -31,7 +34,24 @@ export function createPageSupport(deps: { sessions: SessionService; cookies: Ses
     return { session, csrfToken: sessions.csrfToken(session), account: layoutAccount(request) };
   }
 
-  return { ensureSession, pageContext };
+  /** Signed out: remember the page they were opening and send them to sign in (then undefined). */
+  async function signedIn(request: FastifyRequest, reply: FastifyReply): Promise<AccountView | undefined> {
+    if (request.account) return request.account;
+    const session = await ensureSession(request, reply);
+    if (request.method === 'GET') await sessions.saveData(session, { ...session.data, returnTo: request.url });
+    reply.redirect('/signin', 303);
+    return undefined;
+  }
+
+  /** Signed out: to sign-in and back. Signed in without operator rights: 403 with `forbidden` as the reason. */
+  async function operatorPage(request: FastifyRequest, reply: FastifyReply, forbidden: string): Promise<PageContext | undefined> {
+    const account = await signedIn(request, reply);
+    if (!account) return undefined;
+    if (!account.operatorAdmin) throw new DomainError('forbidden', forbidden);
+    return pageContext(request, reply);
+  }
+
+  return { ensureSession, pageContext, signedIn, operatorPage };
 }
 
 export type PageSupport = ReturnType<typeof createPageSupport>;
@@ -44,6 +64,27 @@ export function layoutAccount(request: FastifyRequest): LayoutAccount | null {
     organizationName: account.organization?.name ?? null, operatorAdmin: account.operatorAdmin,
     organizationAdmin: account.kind === 'organizational' && account.organizationRole === 'admin',
   };
+}
+
+/** Page form bodies: every field an optional string up to `maxLength`; `_csrf` is listed, or validation would strip it. */
+export function formBody(names: readonly string[] = [], maxLength = 10_000) {
+  const properties: Record<string, TOptional<TString>> = {};
+  for (const name of ['_csrf', ...names]) properties[name] = Type.Optional(Type.String({ maxLength }));
+  return Type.Object(properties);
+}
+
+/** A form field's text; '' when it was not sent. */
+export function formValue(body: unknown, name: string): string {
+  const v = (body as Record<string, string | undefined> | undefined)?.[name];
+  return typeof v === 'string' ? v : '';
+}
+
+/** A local path to come back to: one leading "/" (not "//", which would leave the site), no backslashes, no control characters. */
+export function safeReturnTo(value: unknown): string | undefined {
+  if (typeof value !== 'string' || !value.startsWith('/') || value.startsWith('//') || value.includes('\\')) return undefined;
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(value) || value.length > 2000) return undefined;
+  return value;
 }
 
 /** Page requests (anything outside /api and the operational endpoints) get HTML errors. */

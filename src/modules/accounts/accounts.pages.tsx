@@ -3,10 +3,10 @@
 // field they are about, with what was typed kept (never a password).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { Type, type TOptional, type TString } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
 import type { ComponentChildren } from 'preact';
 import type { ModuleContext } from '../../app.ts';
-import type { PageContext } from '../../http/pages.tsx';
+import { formBody, formValue, safeReturnTo, type PageContext } from '../../http/pages.tsx';
 import { DomainError, TooManyAttemptsError, type FieldError } from '../../lib/errors.ts';
 import type { Session, SessionData } from '../sessions/sessions.service.ts';
 import { Layout, accountKindLabel } from '../../web/layout.tsx';
@@ -28,26 +28,6 @@ interface PendingChoice {
   choices: AccountChoice[];
   expiresAt: string;
 }
-
-/** A local path to come back to: starts with one "/" (not "//", which would leave the site), no backslashes. */
-export function safeReturnTo(value: unknown): string | undefined {
-  if (typeof value !== 'string' || !value.startsWith('/') || value.startsWith('//') || value.includes('\\')) return undefined;
-  if (/[\u0000-\u001f\u007f]/.test(value) || value.length > 2000) return undefined;
-  return value;
-}
-
-/** Page form bodies: every field an optional string; `_csrf` must be listed or validation strips it. */
-function formBody(...names: string[]) {
-  const properties: Record<string, TOptional<TString>> = {};
-  for (const name of ['_csrf', ...names]) properties[name] = Type.Optional(Type.String({ maxLength: 10_000 }));
-  return Type.Object(properties);
-}
-
-type Body = Record<string, string | undefined>;
-const value = (body: unknown, name: string): string => {
-  const v = (body as Body | undefined)?.[name];
-  return typeof v === 'string' ? v : '';
-};
 
 function fieldErrors(error: DomainError): FieldErrors {
   const errors = (error.extra.errors as FieldError[] | undefined) ?? [];
@@ -71,13 +51,7 @@ export async function accountPages(app: FastifyInstance, context: ModuleContext)
   }
 
   /** Signed out: remember where they were going and send them to sign in. */
-  async function requireSignIn(request: FastifyRequest, reply: FastifyReply): Promise<AccountView | undefined> {
-    if (request.account) return request.account;
-    const session = await context.pages.ensureSession(request, reply);
-    await sessions.saveData(session, { ...session.data, returnTo: request.url });
-    reply.redirect('/signin', 303);
-    return undefined;
-  }
+  const requireSignIn = context.pages.signedIn;
 
   // ---- sign in --------------------------------------------------------------------
 
@@ -90,14 +64,14 @@ export async function accountPages(app: FastifyInstance, context: ModuleContext)
     return sendPage(reply, <SignInPage ctx={ctx} signedOut={request.query.signedOut === '1'} />);
   });
 
-  pages.post('/signin', { schema: { ...hidden, body: formBody('email', 'password', 'accountKind', 'organizationId') } }, async (request, reply) => {
+  pages.post('/signin', { schema: { ...hidden, body: formBody(['email', 'password', 'accountKind', 'organizationId']) } }, async (request, reply) => {
     const ctx = await context.pages.pageContext(request, reply);
-    const email = value(request.body, 'email').trim();
-    const accountKind = asKind(value(request.body, 'accountKind'));
-    const organizationId = value(request.body, 'organizationId') || undefined;
+    const email = formValue(request.body, 'email').trim();
+    const accountKind = asKind(formValue(request.body, 'accountKind'));
+    const organizationId = formValue(request.body, 'organizationId') || undefined;
     const form = { email, accountKind, organizationId };
     try {
-      const account = await accounts.authenticate({ email, password: value(request.body, 'password'), accountKind, organizationId, clientAddress: request.ip });
+      const account = await accounts.authenticate({ email, password: formValue(request.body, 'password'), accountKind, organizationId, clientAddress: request.ip });
       return await signInAndRedirect(request, reply, account);
     } catch (error) {
       if (error instanceof AccountChoiceRequiredError) {
@@ -126,13 +100,13 @@ export async function accountPages(app: FastifyInstance, context: ModuleContext)
     return sendPage(reply, <ChooserPage ctx={ctx} pending={pending} />);
   });
 
-  pages.post('/signin/choose', { schema: { ...hidden, body: formBody('choice') } }, async (request, reply) => {
+  pages.post('/signin/choose', { schema: { ...hidden, body: formBody(['choice']) } }, async (request, reply) => {
     const ctx = await context.pages.pageContext(request, reply);
     const pending = livePendingChoice(ctx.session.data, clock.now());
     if (!pending) {
       return sendPage(reply, <SignInPage ctx={ctx} problem="That took too long. Sign in again." />, 400);
     }
-    const [kindText, organizationId] = value(request.body, 'choice').split(':');
+    const [kindText, organizationId] = formValue(request.body, 'choice').split(':');
     const kind = asKind(kindText ?? '');
     if (!kind) return sendPage(reply, <ChooserPage ctx={ctx} pending={pending} problem="Choose one of the accounts." />, 400);
     const account = await accounts.resolveChoice(pending.accountIds, { kind, organizationId: organizationId || undefined });
@@ -161,11 +135,11 @@ export async function accountPages(app: FastifyInstance, context: ModuleContext)
     return sendPage(reply, <SignUpPage ctx={ctx} form={{ country: ctx.session.data.pendingCode?.country }} />);
   });
 
-  pages.post('/signup', { schema: { ...hidden, body: formBody('email', 'password', 'displayName', 'country') } }, async (request, reply) => {
+  pages.post('/signup', { schema: { ...hidden, body: formBody(['email', 'password', 'displayName', 'country']) } }, async (request, reply) => {
     const ctx = await context.pages.pageContext(request, reply);
-    const form = { email: value(request.body, 'email'), displayName: value(request.body, 'displayName'), country: value(request.body, 'country') };
+    const form = { email: formValue(request.body, 'email'), displayName: formValue(request.body, 'displayName'), country: formValue(request.body, 'country') };
     try {
-      const account = await accounts.createPersonalAccount({ ...form, password: value(request.body, 'password') });
+      const account = await accounts.createPersonalAccount({ ...form, password: formValue(request.body, 'password') });
       const { token } = await sessions.signIn(request.session ?? undefined, account.id);
       context.cookies.setSessionCookie(reply, token);
       return reply.redirect('/signup/check-email', 303);
@@ -185,9 +159,9 @@ export async function accountPages(app: FastifyInstance, context: ModuleContext)
     return sendPage(reply, <CheckEmailPage ctx={ctx} email={account.email} returnTo={safeReturnTo(ctx.session.data.returnTo)} />);
   });
 
-  pages.post('/verify-email/resend', { schema: { ...hidden, body: formBody('email') } }, async (request, reply) => {
+  pages.post('/verify-email/resend', { schema: { ...hidden, body: formBody(['email']) } }, async (request, reply) => {
     const ctx = await context.pages.pageContext(request, reply);
-    const email = request.account?.email ?? value(request.body, 'email').trim();
+    const email = request.account?.email ?? formValue(request.body, 'email').trim();
     await accounts.resendVerification(email);
     return sendPage(reply, <CheckEmailPage ctx={ctx} email={email} resent returnTo={safeReturnTo(ctx.session.data.returnTo)} />);
   });
@@ -198,10 +172,10 @@ export async function accountPages(app: FastifyInstance, context: ModuleContext)
     return sendPage(reply, <VerifyEmailPage ctx={ctx} token={request.query.token ?? ''} />);
   });
 
-  pages.post('/verify-email', { schema: { ...hidden, body: formBody('token') } }, async (request, reply) => {
+  pages.post('/verify-email', { schema: { ...hidden, body: formBody(['token']) } }, async (request, reply) => {
     const ctx = await context.pages.pageContext(request, reply);
     try {
-      const account = await accounts.verifyEmail(value(request.body, 'token'));
+      const account = await accounts.verifyEmail(formValue(request.body, 'token'));
       if (request.account?.id === account.id) {
         const { returnTo, ...rest } = ctx.session.data;
         await sessions.saveData(ctx.session, { ...rest, notice: 'Your email address is verified.' });
@@ -223,9 +197,9 @@ export async function accountPages(app: FastifyInstance, context: ModuleContext)
     return sendPage(reply, <ForgotPasswordPage ctx={ctx} />);
   });
 
-  pages.post('/forgot-password', { schema: { ...hidden, body: formBody('email') } }, async (request, reply) => {
+  pages.post('/forgot-password', { schema: { ...hidden, body: formBody(['email']) } }, async (request, reply) => {
     const ctx = await context.pages.pageContext(request, reply);
-    const email = value(request.body, 'email').trim();
+    const email = formValue(request.body, 'email').trim();
     if (!email) return sendPage(reply, <ForgotPasswordPage ctx={ctx} errors={{ email: 'Enter your email address.' }} />, 400);
     await accounts.requestPasswordReset(email);
     return sendPage(reply, <ForgotPasswordPage ctx={ctx} sentTo={email} />);
@@ -236,11 +210,11 @@ export async function accountPages(app: FastifyInstance, context: ModuleContext)
     return sendPage(reply, <ResetPasswordPage ctx={ctx} token={request.query.token ?? ''} />);
   });
 
-  pages.post('/reset-password', { schema: { ...hidden, body: formBody('token', 'password') } }, async (request, reply) => {
+  pages.post('/reset-password', { schema: { ...hidden, body: formBody(['token', 'password']) } }, async (request, reply) => {
     const ctx = await context.pages.pageContext(request, reply);
-    const token = value(request.body, 'token');
+    const token = formValue(request.body, 'token');
     try {
-      await accounts.confirmPasswordReset(token, value(request.body, 'password'));
+      await accounts.confirmPasswordReset(token, formValue(request.body, 'password'));
       return sendPage(reply, <PasswordChangedPage ctx={await context.pages.pageContext(request, reply)} />);
     } catch (error) {
       if (error instanceof DomainError && error.code === 'invalid_token') {
@@ -263,11 +237,11 @@ export async function accountPages(app: FastifyInstance, context: ModuleContext)
     return sendPage(reply, <AccountPage ctx={ctx} account={account} notice={notice} />);
   });
 
-  pages.post('/account/profile', { schema: { ...hidden, body: formBody('displayName', 'country') } }, async (request, reply) => {
+  pages.post('/account/profile', { schema: { ...hidden, body: formBody(['displayName', 'country']) } }, async (request, reply) => {
     const account = await requireSignIn(request, reply);
     if (!account) return reply;
     const ctx = await context.pages.pageContext(request, reply);
-    const form = { displayName: value(request.body, 'displayName'), country: value(request.body, 'country') };
+    const form = { displayName: formValue(request.body, 'displayName'), country: formValue(request.body, 'country') };
     try {
       await accounts.updateProfile(account.id, form);
       await sessions.saveData(ctx.session, { ...ctx.session.data, notice: 'Your profile is saved.' });
@@ -280,12 +254,12 @@ export async function accountPages(app: FastifyInstance, context: ModuleContext)
     }
   });
 
-  pages.post('/account/password', { schema: { ...hidden, body: formBody('currentPassword', 'newPassword') } }, async (request, reply) => {
+  pages.post('/account/password', { schema: { ...hidden, body: formBody(['currentPassword', 'newPassword']) } }, async (request, reply) => {
     const account = await requireSignIn(request, reply);
     if (!account) return reply;
     const ctx = await context.pages.pageContext(request, reply);
     try {
-      await accounts.changePassword(account.id, { currentPassword: value(request.body, 'currentPassword'), newPassword: value(request.body, 'newPassword') }, ctx.session);
+      await accounts.changePassword(account.id, { currentPassword: formValue(request.body, 'currentPassword'), newPassword: formValue(request.body, 'newPassword') }, ctx.session);
       await sessions.saveData(ctx.session, { ...ctx.session.data, notice: 'Your password is changed. You were signed out everywhere else.' });
       return reply.redirect('/account', 303);
     } catch (error) {

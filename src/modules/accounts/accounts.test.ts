@@ -4,11 +4,11 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { after, test } from 'node:test';
-import type { LightMyRequestResponse } from 'fastify';
 import type { App } from '../../app.ts';
 import { buildApp } from '../../app.ts';
 import { describeEachDatabase, manualClock, TEST_SECRET, testRedisUrl, redisSkipReason } from '../../testing/harness.ts';
 import { apiKeyHeader, createAccount, uniqueEmail } from '../../testing/factories.ts';
+import { openPage, postForm, sessionCookie } from '../../testing/pages.ts';
 import { linkToken, startSmtpReceiver } from '../mail/smtp-receiver.ts';
 import { hashPassword } from './passwords.ts';
 
@@ -22,26 +22,6 @@ const nextAddress = () => `10.${(addressCounter >> 8) & 255}.${addressCounter++ 
 
 const json = (app: App, method: 'POST' | 'PATCH' | 'DELETE' | 'GET', url: string, payload?: object, headers: Record<string, string> = {}, remoteAddress?: string) =>
   app.inject({ method, url, payload, headers, remoteAddress });
-
-function sessionCookie(response: LightMyRequestResponse): string | undefined {
-  const cookie = response.cookies.find((c) => c.name === 'cloudpass_session');
-  return cookie && cookie.value ? `${cookie.name}=${cookie.value}` : undefined;
-}
-
-/** Opens a page as a browser would and returns its session cookie and the form's CSRF token. */
-async function openPage(app: App, url: string, cookie?: string) {
-  const response = await app.inject({ url, headers: { accept: 'text/html', ...(cookie ? { cookie } : {}) } });
-  const csrf = /name="_csrf" value="([^"]+)"/.exec(response.body)?.[1];
-  return { response, cookie: sessionCookie(response) ?? cookie, csrf };
-}
-
-function postForm(app: App, url: string, cookie: string | undefined, fields: Record<string, string>, remoteAddress?: string) {
-  return app.inject({
-    method: 'POST', url, remoteAddress,
-    headers: { accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded', ...(cookie ? { cookie } : {}) },
-    payload: new URLSearchParams(fields).toString(),
-  });
-}
 
 async function signUp(app: App, overrides: Partial<{ email: string; password: string; displayName: string; country: string }> = {}) {
   const body = { email: uniqueEmail('signup'), password: PASSWORD, displayName: 'Ada Lovelace', country: 'FI', ...overrides };

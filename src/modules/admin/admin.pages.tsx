@@ -6,7 +6,6 @@ import { Type } from '@sinclair/typebox';
 import type { ComponentChildren } from 'preact';
 import type { ModuleContext } from '../../app.ts';
 import type { PageContext } from '../../http/pages.tsx';
-import { DomainError } from '../../lib/errors.ts';
 import { Layout } from '../../web/layout.tsx';
 import { Card, TableWrap } from '../../web/components.tsx';
 import { sendPage } from '../../web/render.ts';
@@ -24,19 +23,10 @@ const PageQuery = Type.Object({ before: Type.Optional(Type.String({ maxLength: 4
 
 export async function adminPages(app: FastifyInstance, context: ModuleContext) {
   const pages = app.withTypeProvider<TypeBoxTypeProvider>();
-  const { audit, mail, sessions } = context.services;
+  const { audit, mail } = context.services;
 
-  /** Signed out: to sign-in and back. Signed in without operator rights: 403. */
-  async function operatorPage(request: FastifyRequest, reply: FastifyReply): Promise<PageContext | undefined> {
-    if (!request.account) {
-      const session = await context.pages.ensureSession(request, reply);
-      await sessions.saveData(session, { ...session.data, returnTo: request.url });
-      reply.redirect('/signin', 303);
-      return undefined;
-    }
-    if (!request.account.operatorAdmin) throw new DomainError('forbidden', 'Only operator admins can open the operator console.');
-    return context.pages.pageContext(request, reply);
-  }
+  const operatorPage = (request: FastifyRequest, reply: FastifyReply) =>
+    context.pages.operatorPage(request, reply, 'Only operator admins can open the operator console.');
 
   pages.get('/admin', { schema: { hide: true } }, async (request, reply) => {
     const ctx = await operatorPage(request, reply);

@@ -6,6 +6,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import type { App } from '../../app.ts';
 import { describeEachDatabase } from '../../testing/harness.ts';
 import { apiKeyHeader, uniqueEmail } from '../../testing/factories.ts';
+import { sessionCookie } from '../../testing/pages.ts';
 import { authorizeAtProvider, startTestProvider, type TestProvider } from './oidc-provider.fixture.ts';
 
 const APP_ORIGIN = 'http://localhost:3000';
@@ -16,11 +17,6 @@ after(() => provider.close());
 
 let counter = 0;
 const unique = (prefix: string) => `${prefix}${Date.now().toString(36)}${(counter++).toString(36)}`;
-
-function sessionCookie(response: LightMyRequestResponse): string | undefined {
-  const cookie = response.cookies.find((c) => c.name === 'cloudpass_session');
-  return cookie && cookie.value ? `${cookie.name}=${cookie.value}` : undefined;
-}
 
 /** An organization whose admin has registered the test provider. */
 async function organizationWithProvider(app: App, options: { verifiedDomain?: boolean } = {}) {

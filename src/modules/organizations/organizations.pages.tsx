@@ -3,11 +3,11 @@
 // Forms work without JavaScript; errors sit next to their field with the input kept (never a password).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { Type, type TOptional, type TString } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
 import type { ComponentChildren } from 'preact';
 import type { ModuleContext } from '../../app.ts';
 import { actorOf } from '../../http/auth.ts';
-import type { PageContext } from '../../http/pages.tsx';
+import { formBody, formValue, safeReturnTo, type PageContext } from '../../http/pages.tsx';
 import { statusOf as statusOfCode } from '../../http/problem.ts';
 import { DomainError, type FieldError } from '../../lib/errors.ts';
 import {
@@ -24,32 +24,11 @@ import { viewerOf } from './organizations.routes.ts';
 /** How long a browser may take at the provider before the callback is refused. */
 const OIDC_TTL_MS = 15 * 60 * 1000;
 
-type Body = Record<string, string | undefined>;
-const field = (body: unknown, name: string): string => {
-  const v = (body as Body | undefined)?.[name];
-  return typeof v === 'string' ? v : '';
-};
-
-/** Page form bodies: every field an optional string; `_csrf` must be listed or validation strips it. */
-function formBody(...names: string[]) {
-  const properties: Record<string, TOptional<TString>> = {};
-  for (const name of ['_csrf', ...names]) properties[name] = Type.Optional(Type.String({ maxLength: 10_000 }));
-  return Type.Object(properties);
-}
-
 /** Field errors keyed by the input's name (the last segment of the API path: `admin.email` → `email`). */
 function fieldErrors(error: DomainError): FieldErrors {
   const result: FieldErrors = {};
   for (const e of (error.extra.errors as FieldError[] | undefined) ?? []) result[e.path.split('.').pop()!] ??= e.message;
   return result;
-}
-
-/** A local path to come back to: one leading "/", no "//" or backslashes, no control characters. */
-function localPath(value: unknown): string | undefined {
-  if (typeof value !== 'string' || !value.startsWith('/') || value.startsWith('//') || value.includes('\\')) return undefined;
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(value) || value.length > 2000) return undefined;
-  return value;
 }
 
 const FORM_CODES = new Set(['validation_failed', 'weak_password', 'email_taken', 'domain_exists', 'domain_taken', 'domain_not_verified', 'oidc_discovery_failed', 'last_admin', 'cannot_remove_self']);
@@ -80,7 +59,7 @@ export async function organizationPages(app: FastifyInstance, context: ModuleCon
     context.cookies.setSessionCookie(reply, token);
     const { returnTo, ...rest } = session.data;
     await sessions.saveData(session, rest);
-    return reply.redirect(localPath(returnTo) ?? fallback, 303);
+    return reply.redirect(safeReturnTo(returnTo) ?? fallback, 303);
   }
 
   async function takeNotice(session: Session): Promise<string | undefined> {
@@ -102,16 +81,16 @@ export async function organizationPages(app: FastifyInstance, context: ModuleCon
     return sendPage(reply, <CreateOrganizationPage ctx={ctx} />);
   });
 
-  pages.post('/signup/organization', { schema: { ...hidden, body: formBody('name', 'domain', 'email', 'password', 'displayName', 'country') } }, async (request, reply) => {
+  pages.post('/signup/organization', { schema: { ...hidden, body: formBody(['name', 'domain', 'email', 'password', 'displayName', 'country']) } }, async (request, reply) => {
     const ctx = await context.pages.pageContext(request, reply);
     const form = {
-      name: field(request.body, 'name'), domain: field(request.body, 'domain'), email: field(request.body, 'email'),
-      displayName: field(request.body, 'displayName'), country: field(request.body, 'country'),
+      name: formValue(request.body, 'name'), domain: formValue(request.body, 'domain'), email: formValue(request.body, 'email'),
+      displayName: formValue(request.body, 'displayName'), country: formValue(request.body, 'country'),
     };
     try {
       const { account } = await organizations.createOrganization({
         name: form.name, domain: form.domain.trim() || null,
-        admin: { email: form.email, password: field(request.body, 'password'), displayName: form.displayName, country: form.country },
+        admin: { email: form.email, password: formValue(request.body, 'password'), displayName: form.displayName, country: form.country },
       });
       const { token, session } = await sessions.signIn(request.session ?? undefined, account.id);
       context.cookies.setSessionCookie(reply, token);
@@ -160,10 +139,10 @@ export async function organizationPages(app: FastifyInstance, context: ModuleCon
     return renderAdminPage(request, reply, page);
   });
 
-  pages.post('/organization/members', { schema: { ...hidden, body: formBody('email', 'displayName', 'country', 'role') } }, async (request, reply) => {
+  pages.post('/organization/members', { schema: { ...hidden, body: formBody(['email', 'displayName', 'country', 'role']) } }, async (request, reply) => {
     const page = await adminPage(request, reply);
     if (!page) return reply;
-    const values = { email: field(request.body, 'email'), displayName: field(request.body, 'displayName'), country: field(request.body, 'country'), role: field(request.body, 'role') };
+    const values = { email: formValue(request.body, 'email'), displayName: formValue(request.body, 'displayName'), country: formValue(request.body, 'country'), role: formValue(request.body, 'role') };
     try {
       const member = await organizations.addMember(page.organizationId, {
         email: values.email, displayName: values.displayName, country: values.country,
@@ -199,10 +178,10 @@ export async function organizationPages(app: FastifyInstance, context: ModuleCon
     }
   });
 
-  pages.post('/organization/members/:accountId/role', { schema: { ...hidden, params: Type.Object({ accountId: Type.String({ maxLength: 100 }) }), body: formBody('role') } }, async (request, reply) => {
+  pages.post('/organization/members/:accountId/role', { schema: { ...hidden, params: Type.Object({ accountId: Type.String({ maxLength: 100 }) }), body: formBody(['role']) } }, async (request, reply) => {
     const page = await adminPage(request, reply);
     if (!page) return reply;
-    const role = field(request.body, 'role') === 'admin' ? 'admin' : 'member';
+    const role = formValue(request.body, 'role') === 'admin' ? 'admin' : 'member';
     try {
       const member = await organizations.setMemberRole(page.organizationId, request.params.accountId, role, viewerOf(request), actorOf(request));
       return redirectWithNotice(reply, page.ctx, `${member.displayName} is now ${role === 'admin' ? 'an admin' : 'a member'}.`);
@@ -214,10 +193,10 @@ export async function organizationPages(app: FastifyInstance, context: ModuleCon
     }
   });
 
-  pages.post('/organization/domains', { schema: { ...hidden, body: formBody('domain') } }, async (request, reply) => {
+  pages.post('/organization/domains', { schema: { ...hidden, body: formBody(['domain']) } }, async (request, reply) => {
     const page = await adminPage(request, reply);
     if (!page) return reply;
-    const values = { domain: field(request.body, 'domain') };
+    const values = { domain: formValue(request.body, 'domain') };
     try {
       const domain = await organizations.addDomain(page.organizationId, values.domain, viewerOf(request), actorOf(request));
       return redirectWithNotice(reply, page.ctx, `${domain.domain} was added. Publish its TXT record, then choose Verify.`);
@@ -254,12 +233,12 @@ export async function organizationPages(app: FastifyInstance, context: ModuleCon
     return redirectWithNotice(reply, page.ctx, 'The domain was removed.');
   });
 
-  pages.post('/organization/oidc', { schema: { ...hidden, body: formBody('issuer', 'clientId', 'clientSecret') } }, async (request, reply) => {
+  pages.post('/organization/oidc', { schema: { ...hidden, body: formBody(['issuer', 'clientId', 'clientSecret']) } }, async (request, reply) => {
     const page = await adminPage(request, reply);
     if (!page) return reply;
-    const values = { issuer: field(request.body, 'issuer'), clientId: field(request.body, 'clientId') };
+    const values = { issuer: formValue(request.body, 'issuer'), clientId: formValue(request.body, 'clientId') };
     try {
-      await organizations.configureOidc(page.organizationId, { ...values, clientSecret: field(request.body, 'clientSecret') }, viewerOf(request), actorOf(request));
+      await organizations.configureOidc(page.organizationId, { ...values, clientSecret: formValue(request.body, 'clientSecret') }, viewerOf(request), actorOf(request));
       return redirectWithNotice(reply, page.ctx, 'Your sign-in provider is saved. Members can now sign in with it.');
     } catch (error) {
       if (isFormError(error)) return renderAdminPage(request, reply, page, { oidc: { values, errors: fieldErrors(error), problem: error.message } }, statusOf(error));
@@ -283,11 +262,11 @@ export async function organizationPages(app: FastifyInstance, context: ModuleCon
     return sendPage(reply, <InvitationPage ctx={ctx} token={request.query.token ?? ''} />);
   });
 
-  pages.post('/invitation', { schema: { ...hidden, body: formBody('token', 'password') } }, async (request, reply) => {
+  pages.post('/invitation', { schema: { ...hidden, body: formBody(['token', 'password']) } }, async (request, reply) => {
     const ctx = await context.pages.pageContext(request, reply);
-    const token = field(request.body, 'token');
+    const token = formValue(request.body, 'token');
     try {
-      const account = await organizations.acceptInvitation(token, field(request.body, 'password'));
+      const account = await organizations.acceptInvitation(token, formValue(request.body, 'password'));
       const { token: sessionToken, session } = await sessions.signIn(request.session ?? undefined, account.id);
       context.cookies.setSessionCookie(reply, sessionToken);
       await sessions.saveData(session, { ...session.data, notice: `Welcome to ${account.organization?.name ?? 'your organization'}. Your password is set and your email is verified.` });
@@ -309,14 +288,14 @@ export async function organizationPages(app: FastifyInstance, context: ModuleCon
     schema: { ...hidden, querystring: Type.Object({ returnTo: Type.Optional(Type.String({ maxLength: 2000 })) }) },
   }, async (request, reply) => {
     const ctx = await context.pages.pageContext(request, reply);
-    const returnTo = localPath(request.query.returnTo);
+    const returnTo = safeReturnTo(request.query.returnTo);
     if (returnTo) await sessions.saveData(ctx.session, { ...ctx.session.data, returnTo });
     return sendPage(reply, <OrganizationSignInPage ctx={ctx} />);
   });
 
-  pages.post('/signin/organization', { schema: { ...hidden, body: formBody('email') } }, async (request, reply) => {
+  pages.post('/signin/organization', { schema: { ...hidden, body: formBody(['email']) } }, async (request, reply) => {
     const ctx = await context.pages.pageContext(request, reply);
-    const email = field(request.body, 'email').trim();
+    const email = formValue(request.body, 'email').trim();
     const domain = email.includes('@') ? email.slice(email.lastIndexOf('@') + 1) : '';
     if (!email || !domain) {
       return sendPage(reply, <OrganizationSignInPage ctx={ctx} email={email} error="Enter your work or school email address, like name@example.com." />, 400);
@@ -344,7 +323,7 @@ export async function organizationPages(app: FastifyInstance, context: ModuleCon
     },
   }, async (request, reply) => {
     const ctx = await context.pages.pageContext(request, reply);
-    const returnTo = localPath(request.query.returnTo);
+    const returnTo = safeReturnTo(request.query.returnTo);
     if (returnTo) await sessions.saveData(ctx.session, { ...ctx.session.data, returnTo });
     return startOidc(request, reply, ctx, request.params.id, request.query.loginHint?.trim() || undefined);
   });

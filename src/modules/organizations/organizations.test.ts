@@ -2,10 +2,10 @@
 // invitations (read from a real SMTP receiver), removal, who may do what, and domain verification.
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import type { LightMyRequestResponse } from 'fastify';
 import type { App } from '../../app.ts';
 import { describeEachDatabase } from '../../testing/harness.ts';
 import { apiKeyHeader, createAccount, signedInCookie, uniqueEmail } from '../../testing/factories.ts';
+import { openPage, postForm, sessionCookie } from '../../testing/pages.ts';
 import { linkToken, startSmtpReceiver } from '../mail/smtp-receiver.ts';
 import { createOrganizationService } from './organizations.service.ts';
 import { normalizeDomain } from './domains.ts';
@@ -18,25 +18,6 @@ after(() => receiver.close());
 const PASSWORD = 'copper meadow lantern 7';
 let addressCounter = 0;
 const nextAddress = () => `10.77.${(addressCounter >> 8) & 255}.${addressCounter++ & 255}`;
-
-function sessionCookie(response: LightMyRequestResponse): string | undefined {
-  const cookie = response.cookies.find((c) => c.name === 'cloudpass_session');
-  return cookie && cookie.value ? `${cookie.name}=${cookie.value}` : undefined;
-}
-
-async function openPage(app: App, url: string, cookie?: string) {
-  const response = await app.inject({ url, headers: { accept: 'text/html', ...(cookie ? { cookie } : {}) } });
-  const csrf = /name="_csrf" value="([^"]+)"/.exec(response.body)?.[1];
-  return { response, cookie: sessionCookie(response) ?? cookie, csrf };
-}
-
-function postForm(app: App, url: string, cookie: string | undefined, fields: Record<string, string>) {
-  return app.inject({
-    method: 'POST', url,
-    headers: { accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded', ...(cookie ? { cookie } : {}) },
-    payload: new URLSearchParams(fields).toString(),
-  });
-}
 
 const domainName = () => `org${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}.example`;
 

@@ -1,5 +1,5 @@
 // The emails provisioning sends. Links are absolute, built from PUBLIC_URL.
-import { htmlMail, mailLink as link } from '../mail/mail-layout.ts';
+import { htmlMail, mailLink } from '../mail/mail-layout.ts';
 import type { MailMessage } from '../mail/mail.service.ts';
 
 export interface SubscriptionForMail {
@@ -19,8 +19,8 @@ const formatDay = (at: string | null) => (at ? at.slice(0, 10) : 'its end date')
 export const ACTIVE_SUBJECT = 'Your subscription is active';
 
 export function subscriptionActive(publicUrl: URL, to: { email: string; name: string }, subscription: SubscriptionForMail): MailMessage {
-  const href = link(publicUrl, `/subscriptions/${subscription.id}`);
-  const portal = link(publicUrl, '/portal');
+  const href = mailLink(publicUrl, `/subscriptions/${subscription.id}`);
+  const portal = mailLink(publicUrl, '/portal');
   const hello = `Hello ${to.name},`;
   const body = `Your ${subscription.offerName} subscription is ready to use, with ${formatMoney(subscription.credit)} of credit until ${formatDay(subscription.endsAt)}.`;
   const outro = `All your subscriptions are in the portal: ${portal}`;
@@ -35,8 +35,8 @@ export function subscriptionActive(publicUrl: URL, to: { email: string; name: st
 export const FAILED_SUBJECT = 'We could not activate your subscription';
 
 export function subscriptionFailed(publicUrl: URL, to: { email: string; name: string }, subscription: SubscriptionForMail, caseId: string): MailMessage {
-  const href = link(publicUrl, `/subscriptions/${subscription.id}`);
-  const support = link(publicUrl, '/support');
+  const href = mailLink(publicUrl, `/subscriptions/${subscription.id}`);
+  const support = mailLink(publicUrl, '/support');
   const hello = `Hello ${to.name},`;
   const body = `We tried for a day to activate your ${subscription.offerName} subscription, and it did not work. Nothing was charged, and your pass is not lost.`;
   const help = `We opened support case ${caseId} for you and will write to you there. You can follow it and reply at ${support}.`;
@@ -55,7 +55,7 @@ export function operatorAlert(publicUrl: URL, to: string, subscription: Subscrip
     `Last error: ${subscription.failureReason ?? 'unknown'}`,
     `Support case ${caseId} is open for the recipient.`,
   ];
-  const href = link(publicUrl, '/admin');
+  const href = mailLink(publicUrl, '/admin');
   return {
     to,
     subject,

@@ -41,6 +41,19 @@ describeEachDatabase('redeem pages', (ctx) => {
     const sessionData = async () => (await ctx().app.services.sessions.resume(jar.get(cookieName)!))?.data;
     return { get, post, signInAs, sessionData, jar };
   }
+  /** A visitor who entered `code` for Finland on /redeem, then signed in as `accountId`. */
+  async function signedInWithPendingCode(code: string, accountId: string) {
+    const browser = visitor();
+    await browser.get('/redeem');
+    await browser.post('/redeem', { country: 'FI', code });
+    await browser.signInAs(accountId);
+    return browser;
+  }
+  /** Someone redeeming `code` for Finland through the API, not the pages. */
+  const redeemThroughApi = (holder: { cookie: string }, code: string) => ctx().app.inject({
+    method: 'POST', url: '/api/v1/redemptions', headers: { cookie: holder.cookie, 'content-type': 'application/json' },
+    payload: JSON.stringify({ code, country: 'FI' }),
+  });
   const account = (options: Parameters<typeof createAccount>[2] = {}) => createAccount(ctx().app, ctx().config, options);
   const campaign = (options: Parameters<typeof createCampaignWithCodes>[2] = {}) => createCampaignWithCodes(ctx().app, ctx().config, options);
 
@@ -140,10 +153,7 @@ describeEachDatabase('redeem pages', (ctx) => {
   test('every refusal is said in plain words on the page', async () => {
     const c = await campaign({ count: 3, countries: ['FI'] });
     const holder = await account();
-    await ctx().app.inject({
-      method: 'POST', url: '/api/v1/redemptions', headers: { cookie: holder.cookie, 'content-type': 'application/json' },
-      payload: JSON.stringify({ code: c.codes[0], country: 'FI' }),
-    });
+    await redeemThroughApi(holder, c.codes[0]!);
     const browser = visitor();
     await browser.get('/redeem');
     const used = await browser.post('/redeem', { country: 'FI', code: c.codes[0]! });
@@ -168,14 +178,8 @@ describeEachDatabase('redeem pages', (ctx) => {
   test('the one who redeemed it can sign in after "already used" and continue where they were', async () => {
     const c = await campaign();
     const holder = await account();
-    const first = await ctx().app.inject({
-      method: 'POST', url: '/api/v1/redemptions', headers: { cookie: holder.cookie, 'content-type': 'application/json' },
-      payload: JSON.stringify({ code: c.codes[0], country: 'FI' }),
-    });
-    const browser = visitor();
-    await browser.get('/redeem');
-    await browser.post('/redeem', { country: 'FI', code: c.codes[0]! });
-    await browser.signInAs(holder.id);
+    const first = await redeemThroughApi(holder, c.codes[0]!);
+    const browser = await signedInWithPendingCode(c.codes[0]!, holder.id);
     const resumed = await browser.get('/redeem/confirm');
     assert.equal(resumed.statusCode, 303);
     assert.equal(resumed.headers.location, `/activate/${first.json().id}`);
@@ -184,10 +188,7 @@ describeEachDatabase('redeem pages', (ctx) => {
   test('someone else\'s code, signed in: already used, with a way to use another account', async () => {
     const c = await campaign();
     const holder = await account();
-    await ctx().app.inject({
-      method: 'POST', url: '/api/v1/redemptions', headers: { cookie: holder.cookie, 'content-type': 'application/json' },
-      payload: JSON.stringify({ code: c.codes[0], country: 'FI' }),
-    });
+    await redeemThroughApi(holder, c.codes[0]!);
     const browser = visitor();
     await browser.get('/redeem');
     await browser.signInAs((await account()).id);
@@ -204,10 +205,7 @@ describeEachDatabase('redeem pages', (ctx) => {
     const second = await account({ kind: 'organizational' });
     const orgName = (await ctx().app.services.db.selectFrom('accounts').innerJoin('organizations', 'organizations.id', 'accounts.organization_id')
       .select('organizations.name').where('accounts.id', '=', second.id).executeTakeFirstOrThrow()).name;
-    const browser = visitor();
-    await browser.get('/redeem');
-    await browser.post('/redeem', { country: 'FI', code: c.codes[0]! });
-    await browser.signInAs(first.id);
+    const browser = await signedInWithPendingCode(c.codes[0]!, first.id);
     const confirm = await browser.get('/redeem/confirm');
     assert.ok(confirm.body.includes(first.email));
 
@@ -242,10 +240,7 @@ describeEachDatabase('redeem pages', (ctx) => {
   test('an unverified email is said so, with a way to send the link again; Activate waits', async () => {
     const c = await campaign();
     const who = await account({ verified: false });
-    const browser = visitor();
-    await browser.get('/redeem');
-    await browser.post('/redeem', { country: 'FI', code: c.codes[0]! });
-    await browser.signInAs(who.id);
+    const browser = await signedInWithPendingCode(c.codes[0]!, who.id);
     const page = await browser.get('/redeem/confirm');
     assert.match(page.body, /<h1>Confirm your email address<\/h1>/);
     assert.ok(page.body.includes(who.email));
@@ -262,16 +257,10 @@ describeEachDatabase('redeem pages', (ctx) => {
   test('a code taken by someone else while it was pending is refused at Activate, in words', async () => {
     const c = await campaign();
     const who = await account();
-    const browser = visitor();
-    await browser.get('/redeem');
-    await browser.post('/redeem', { country: 'FI', code: c.codes[0]! });
-    await browser.signInAs(who.id);
+    const browser = await signedInWithPendingCode(c.codes[0]!, who.id);
     await browser.get('/redeem/confirm');
     const thief = await account();
-    await ctx().app.inject({
-      method: 'POST', url: '/api/v1/redemptions', headers: { cookie: thief.cookie, 'content-type': 'application/json' },
-      payload: JSON.stringify({ code: c.codes[0], country: 'FI' }),
-    });
+    await redeemThroughApi(thief, c.codes[0]!);
     const response = await browser.post('/redeem/confirm', {});
     assert.equal(response.statusCode, 409);
     assert.match(response.body, /This promo code is already used\./);
@@ -281,10 +270,7 @@ describeEachDatabase('redeem pages', (ctx) => {
   test('"Release this pass" from a page gives the code back; someone else\'s is not found', async () => {
     const c = await campaign();
     const who = await account();
-    const browser = visitor();
-    await browser.get('/redeem');
-    await browser.post('/redeem', { country: 'FI', code: c.codes[0]! });
-    await browser.signInAs(who.id);
+    const browser = await signedInWithPendingCode(c.codes[0]!, who.id);
     await browser.get('/redeem/confirm');
     const activated = await browser.post('/redeem/confirm', {});
     const id = String(activated.headers.location).split('/').pop()!;

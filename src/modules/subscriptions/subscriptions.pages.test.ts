@@ -3,20 +3,11 @@ import { test } from 'node:test';
 import type { App } from '../../app.ts';
 import { createAccount, type TestAccount } from '../../testing/factories.ts';
 import { describeEachDatabase } from '../../testing/harness.ts';
+import { getPage, postForm } from '../../testing/pages.ts';
 import { activate, createPass, profileOf } from './subscriptions.testing.ts';
 
-const html = { accept: 'text/html' };
-
-function get(app: App, account: Pick<TestAccount, 'cookie'> | null, url: string) {
-  return app.inject({ method: 'GET', url, headers: account ? { ...html, cookie: account.cookie } : html });
-}
-
-function post(app: App, account: Pick<TestAccount, 'cookie'>, url: string, form: Record<string, string>) {
-  return app.inject({
-    method: 'POST', url, headers: { ...html, cookie: account.cookie, 'content-type': 'application/x-www-form-urlencoded' },
-    payload: new URLSearchParams(form).toString(),
-  });
-}
+const get = (app: App, account: Pick<TestAccount, 'cookie'> | null, url: string) => getPage(app, url, account?.cookie);
+const post = (app: App, account: Pick<TestAccount, 'cookie'>, url: string, form: Record<string, string>) => postForm(app, url, account.cookie, form);
 
 function hiddenValue(page: string, name: string): string {
   const match = new RegExp(`name="${name}" value="([^"]*)"`).exec(page);

@@ -6,10 +6,10 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ComponentChildren } from 'preact';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { Type, type TOptional, type TString } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
 import type { ModuleContext } from '../../app.ts';
 import { actorOf } from '../../http/auth.ts';
-import type { PageContext } from '../../http/pages.tsx';
+import { formBody, type PageContext } from '../../http/pages.tsx';
 import { statusOf } from '../../http/problem.ts';
 import { DomainError, type FieldError } from '../../lib/errors.ts';
 import {
@@ -33,30 +33,16 @@ const CANCELLABLE: ReadonlySet<SubscriptionStatus> = new Set(['pending', 'provis
 
 type ProfileValues = Record<ProfileField, string>;
 
-/** Page form bodies: every field an optional string (`_csrf` listed, or validation would strip it). */
-function formBody(...names: string[]) {
-  const properties: Record<string, TOptional<TString>> = {};
-  for (const name of ['_csrf', ...names]) properties[name] = Type.Optional(Type.String({ maxLength: 2000 }));
-  return Type.Object(properties);
-}
-
+const FORM_MAX_LENGTH = 2000;
 const hidden = { hide: true } as const;
 const IdParams = Type.Object({ id: Type.String({ maxLength: 100 }) });
 const RedemptionParams = Type.Object({ redemptionId: Type.String({ maxLength: 100 }) });
-const ActivationForm = formBody('idempotencyKey', ...PROFILE_FIELDS);
+const ActivationForm = formBody(['idempotencyKey', ...PROFILE_FIELDS], FORM_MAX_LENGTH);
 
 export async function subscriptionPages(app: FastifyInstance, context: ModuleContext) {
   const pages = app.withTypeProvider<TypeBoxTypeProvider>();
-  const { subscriptions, sessions } = context.services;
-
-  /** Signed out: remember where they were going and send them to sign in. */
-  async function signedIn(request: FastifyRequest, reply: FastifyReply): Promise<AccountView | undefined> {
-    if (request.account) return request.account;
-    const session = await context.pages.ensureSession(request, reply);
-    if (request.method === 'GET') await sessions.saveData(session, { ...session.data, returnTo: request.url });
-    reply.redirect('/signin', 303);
-    return undefined;
-  }
+  const { subscriptions } = context.services;
+  const { signedIn } = context.pages;
 
   const statusPath = (id: string) => `/subscriptions/${encodeURIComponent(id)}`;
 
@@ -161,7 +147,7 @@ export async function subscriptionPages(app: FastifyInstance, context: ModuleCon
     return sendPage(reply, <CancelPage ctx={ctx} subscription={subscription} />);
   });
 
-  pages.post('/subscriptions/:id/cancel', { schema: { ...hidden, params: IdParams, body: formBody() } }, async (request, reply) => {
+  pages.post('/subscriptions/:id/cancel', { schema: { ...hidden, params: IdParams, body: formBody([], FORM_MAX_LENGTH) } }, async (request, reply) => {
     const account = await signedIn(request, reply);
     if (!account) return reply;
     try {
@@ -491,7 +477,7 @@ function PortalPage(props: { ctx: PageContext; subscriptions: SubscriptionView[]
   const { subscriptions, waiting } = props;
   return (
     <Layout title="Your subscriptions" account={props.ctx.account} csrfToken={props.ctx.csrfToken} width="wide">
-      <div class="portal-head">
+      <div class="page-head">
         <h1>Your subscriptions</h1>
         <LinkButton href="/portal/add">Add subscription</LinkButton>
       </div>

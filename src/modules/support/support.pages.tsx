@@ -4,11 +4,11 @@
 // works without JavaScript; errors sit next to their field with what was typed kept.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { Type, type TOptional, type TString } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
 import type { ComponentChildren } from 'preact';
 import type { ModuleContext } from '../../app.ts';
 import { actorOf } from '../../http/auth.ts';
-import type { PageContext } from '../../http/pages.tsx';
+import { formBody, formValue, type PageContext } from '../../http/pages.tsx';
 import { statusOf } from '../../http/problem.ts';
 import { DomainError, type FieldError } from '../../lib/errors.ts';
 import {
@@ -17,7 +17,6 @@ import {
 } from '../../web/components.tsx';
 import { Layout } from '../../web/layout.tsx';
 import { sendPage } from '../../web/render.ts';
-import type { AccountView } from '../accounts/account-view.ts';
 import { Console } from '../admin/admin.pages.tsx';
 import type { Session } from '../sessions/sessions.service.ts';
 import { MAX_SUBJECT_LENGTH, MAX_TEXT_LENGTH, SUPPORT_STATUSES, type SupportCaseView, type SupportMessageView } from './support.service.ts';
@@ -31,23 +30,11 @@ const QueueQuery = Type.Object({
   before: Type.Optional(Type.String({ maxLength: 400 })),
 });
 
-/** Page form bodies: every field an optional string (`_csrf` listed, or validation would strip it). */
-function formBody(...names: string[]) {
-  const properties: Record<string, TOptional<TString>> = {};
-  // Far above the service's limits, so an over-long text gets its message next to the field, not an error page.
-  for (const name of ['_csrf', ...names]) properties[name] = Type.Optional(Type.String({ maxLength: 4 * MAX_TEXT_LENGTH }));
-  return Type.Object(properties);
-}
-
-const NewCaseForm = formBody('category', 'subscriptionId', 'subject', 'description');
-const MessageForm = formBody('body');
-const StatusForm = formBody('status');
-
-type Body = Record<string, string | undefined>;
-const value = (body: unknown, name: string): string => {
-  const v = (body as Body | undefined)?.[name];
-  return typeof v === 'string' ? v : '';
-};
+// Far above the service's limits, so an over-long text gets its message next to the field, not an error page.
+const FORM_MAX_LENGTH = 4 * MAX_TEXT_LENGTH;
+const NewCaseForm = formBody(['category', 'subscriptionId', 'subject', 'description'], FORM_MAX_LENGTH);
+const MessageForm = formBody(['body'], FORM_MAX_LENGTH);
+const StatusForm = formBody(['status'], FORM_MAX_LENGTH);
 
 function fieldErrorsOf(error: DomainError): FieldErrors {
   const errors: FieldErrors = {};
@@ -63,22 +50,9 @@ export async function supportPages(app: FastifyInstance, context: ModuleContext)
   const pages = app.withTypeProvider<TypeBoxTypeProvider>();
   const { support, sessions } = context.services;
 
-  /** Signed out: remember where they were going and send them to sign in. */
-  async function signedIn(request: FastifyRequest, reply: FastifyReply): Promise<AccountView | undefined> {
-    if (request.account) return request.account;
-    const session = await context.pages.ensureSession(request, reply);
-    if (request.method === 'GET') await sessions.saveData(session, { ...session.data, returnTo: request.url });
-    reply.redirect('/signin', 303);
-    return undefined;
-  }
-
-  /** Signed out: to sign-in and back. Signed in without operator rights: 403. */
-  async function operatorPage(request: FastifyRequest, reply: FastifyReply): Promise<PageContext | undefined> {
-    const account = await signedIn(request, reply);
-    if (!account) return undefined;
-    if (!account.operatorAdmin) throw new DomainError('forbidden', 'Only operator admins can open the support queue.');
-    return context.pages.pageContext(request, reply);
-  }
+  const { signedIn } = context.pages;
+  const operatorPage = (request: FastifyRequest, reply: FastifyReply) =>
+    context.pages.operatorPage(request, reply, 'Only operator admins can open the support queue.');
 
   /** A one-time message after a redirect; `statusNotice` is shown by the status form it is about. */
   async function takeNotice(session: Session, key: 'notice' | 'statusNotice' = 'notice'): Promise<string | undefined> {
@@ -117,8 +91,8 @@ export async function supportPages(app: FastifyInstance, context: ModuleContext)
     const account = await signedIn(request, reply);
     if (!account) return reply;
     const values: NewCaseValues = {
-      category: value(request.body, 'category'), subscriptionId: value(request.body, 'subscriptionId'),
-      subject: value(request.body, 'subject'), description: value(request.body, 'description'),
+      category: formValue(request.body, 'category'), subscriptionId: formValue(request.body, 'subscriptionId'),
+      subject: formValue(request.body, 'subject'), description: formValue(request.body, 'description'),
     };
     try {
       const created = await support.openCase(account.id, values, actorOf(request));
@@ -148,7 +122,7 @@ export async function supportPages(app: FastifyInstance, context: ModuleContext)
   pages.post('/support/:id/messages', { schema: { ...hidden, params: IdParams, body: MessageForm } }, async (request, reply) => {
     const account = await signedIn(request, reply);
     if (!account) return reply;
-    const body = value(request.body, 'body');
+    const body = formValue(request.body, 'body');
     try {
       await support.addMessage(request.params.id, { role: 'owner', accountId: account.id }, { body }, actorOf(request));
     } catch (error) {
@@ -186,7 +160,7 @@ export async function supportPages(app: FastifyInstance, context: ModuleContext)
   pages.post('/admin/support/:id/messages', { schema: { ...hidden, params: IdParams, body: MessageForm } }, async (request, reply) => {
     const ctx = await operatorPage(request, reply);
     if (!ctx) return reply;
-    const body = value(request.body, 'body');
+    const body = formValue(request.body, 'body');
     try {
       const updated = await support.addMessage(request.params.id, { role: 'operator' }, { body }, actorOf(request));
       const to = updated.account ? ` and emailed to ${updated.account.email}` : '';
@@ -202,7 +176,7 @@ export async function supportPages(app: FastifyInstance, context: ModuleContext)
     const ctx = await operatorPage(request, reply);
     if (!ctx) return reply;
     try {
-      const updated = await support.changeStatus(request.params.id, value(request.body, 'status'), actorOf(request));
+      const updated = await support.changeStatus(request.params.id, formValue(request.body, 'status'), actorOf(request));
       await sessions.saveData(ctx.session, { ...ctx.session.data, statusNotice: `The case is ${operatorStatusLabel[updated.status].toLowerCase()}.` });
       return reply.redirect(`${adminCasePath(request.params.id)}#case-status`, 303);
     } catch (error) {
@@ -271,7 +245,7 @@ function SignedOutSupportPage(props: { ctx: PageContext }) {
 function MyCasesPage(props: { ctx: PageContext; cases: SupportCaseView[]; notice?: string }) {
   return (
     <Layout title="Support" account={props.ctx.account} csrfToken={props.ctx.csrfToken}>
-      <div class="support-head">
+      <div class="page-head">
         <h1>Your support cases</h1>
         <LinkButton href="/support/new">Create support case</LinkButton>
       </div>
