@@ -15,6 +15,7 @@ import { newId } from '../src/lib/ids.ts';
 import { generatePassCodes, hashPassCode, lastFour, normalizePassCode } from '../src/modules/codes/pass-code.ts';
 import { createSessionService } from '../src/modules/sessions/sessions.service.ts';
 import { createTestDatabase } from '../src/testing/harness.ts';
+import type { BenchReport } from './support.ts';
 
 const ACCOUNTS = Number(process.env.STORM_ACCOUNTS ?? 10_000);
 const CONCURRENCY = Number(process.env.STORM_CONCURRENCY ?? 200);
@@ -24,32 +25,34 @@ const root = new URL('..', import.meta.url).pathname;
 
 interface Recipient { code: string; cookie: string; email: string }
 
-export async function run(): Promise<void> {
+export async function run(): Promise<BenchReport> {
+  const targets: BenchReport['targets'] = [];
   const trivial = await measureTrivialRoute();
   console.log(`trivial Fastify route: ${fmt(trivial.perSecond)} requests/s, p50 ${trivial.p50.toFixed(1)} ms, p99 ${trivial.p99.toFixed(1)} ms (${CONCURRENCY} clients)`);
 
   const dir = mkdtempSync(join(tmpdir(), 'cloudpass-storm-'));
   try {
-    await storm('SQLite', `sqlite:${join(dir, 'storm.db')}`, trivial.perSecond);
+    targets.push(...await storm('SQLite', `sqlite:${join(dir, 'storm.db')}`, trivial.perSecond));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
   const pgUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
   if (!pgUrl) {
     console.log('storm on PostgreSQL skipped: set BENCH_DATABASE_URL or TEST_DATABASE_URL');
-    return;
+    return { lines: [], targets };
   }
   process.env.TEST_DATABASE_URL = pgUrl;
   const database = await createTestDatabase('postgres');
   await database.handle.close();
   try {
-    await storm('PostgreSQL', database.url, trivial.perSecond);
+    targets.push(...await storm('PostgreSQL', database.url, trivial.perSecond));
   } finally {
     await database.drop().catch(() => {});
   }
+  return { lines: [], targets };
 }
 
-async function storm(label: string, databaseUrl: string, trivialPerSecond: number) {
+async function storm(label: string, databaseUrl: string, trivialPerSecond: number): Promise<BenchReport['targets']> {
   const recipients = await seed(databaseUrl);
   const port = await freePort();
   const nodeArgs = process.env.STORM_NODE_ARGS?.split(' ').filter(Boolean) ?? []; // e.g. --cpu-prof to profile the server
@@ -82,7 +85,13 @@ async function storm(label: string, databaseUrl: string, trivialPerSecond: numbe
     console.log(`storm on ${label}: ${recipients.length} redemptions+activations by ${CONCURRENCY} clients in ${seconds.toFixed(1)} s`);
     console.log(`  ${fmt(perSecond)} redemptions/s (${fmt(requestsPerSecond)} requests/s), p50 ${pct(latencies, 0.5).toFixed(1)} ms, p99 ${pct(latencies, 0.99).toFixed(1)} ms per redeem+activate, errors ${errors}`);
     console.log(`  server peak RSS ${peakRssMb.toFixed(0)} MB (target < 300 MB)`);
-    console.log(`  ratio to the trivial route: ${(requestsPerSecond / trivialPerSecond).toFixed(2)} (requests/s; target ≥ 0.25)`);
+    const ratio = requestsPerSecond / trivialPerSecond;
+    console.log(`  ratio to the trivial route: ${ratio.toFixed(2)} (requests/s; target ≥ 0.25)`);
+    return [
+      { label: `${label}: no errors (${errors})`, met: errors === 0 },
+      { label: `${label}: server peak RSS under 300 MB (${peakRssMb.toFixed(0)} MB)`, met: peakRssMb < 300 },
+      { label: `${label}: at least 0.25 of the trivial route's requests/s (${ratio.toFixed(2)})`, met: ratio >= 0.25 },
+    ];
   } finally {
     server.kill('SIGTERM');
     await new Promise((resolve) => server.once('exit', resolve));
