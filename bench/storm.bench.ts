@@ -2,10 +2,8 @@
 // each redeem a code and activate it over HTTP against a real `cloudpass serve` process. Compared, in the
 // same run, with a trivial Fastify route served and loaded the same way.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deriveKey } from '../src/config.ts';
 import { connectDatabase } from '../src/db/connect.ts';
@@ -14,8 +12,8 @@ import { systemClock } from '../src/lib/clock.ts';
 import { newId } from '../src/lib/ids.ts';
 import { generatePassCodes, hashPassCode, lastFour, normalizePassCode } from '../src/modules/codes/pass-code.ts';
 import { createSessionService } from '../src/modules/sessions/sessions.service.ts';
-import { createTestDatabase } from '../src/testing/harness.ts';
-import type { BenchReport } from './support.ts';
+import { freePort } from '../src/testing/server.ts';
+import { freshDatabase, postgresAdminUrl, type BenchReport } from './support.ts';
 
 const ACCOUNTS = Number(process.env.STORM_ACCOUNTS ?? 10_000);
 const CONCURRENCY = Number(process.env.STORM_CONCURRENCY ?? 200);
@@ -30,24 +28,17 @@ export async function run(): Promise<BenchReport> {
   const trivial = await measureTrivialRoute();
   console.log(`trivial Fastify route: ${fmt(trivial.perSecond)} requests/s, p50 ${trivial.p50.toFixed(1)} ms, p99 ${trivial.p99.toFixed(1)} ms (${CONCURRENCY} clients)`);
 
-  const dir = mkdtempSync(join(tmpdir(), 'cloudpass-storm-'));
-  try {
-    targets.push(...await storm('SQLite', `sqlite:${join(dir, 'storm.db')}`, trivial.perSecond));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-  const pgUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
-  if (!pgUrl) {
-    console.log('storm on PostgreSQL skipped: set BENCH_DATABASE_URL or TEST_DATABASE_URL');
-    return { lines: [], targets };
-  }
-  process.env.TEST_DATABASE_URL = pgUrl;
-  const database = await createTestDatabase('postgres');
-  await database.handle.close();
-  try {
-    targets.push(...await storm('PostgreSQL', database.url, trivial.perSecond));
-  } finally {
-    await database.drop().catch(() => {});
+  for (const kind of ['sqlite', 'postgres'] as const) {
+    if (kind === 'postgres' && !postgresAdminUrl()) {
+      console.log('storm on PostgreSQL skipped: set BENCH_DATABASE_URL or TEST_DATABASE_URL');
+      continue;
+    }
+    const database = await freshDatabase(kind);
+    try {
+      targets.push(...await storm(kind === 'sqlite' ? 'SQLite' : 'PostgreSQL', database.url, trivial.perSecond));
+    } finally {
+      await database.drop().catch(() => {});
+    }
   }
   return { lines: [], targets };
 }
@@ -202,16 +193,6 @@ async function waitForReady(port: number, path = '/readyz') {
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`server on port ${port} did not become ready`);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-    probe.on('error', reject);
-  });
 }
 
 /** The child's high-water mark of resident memory, from /proc while it still runs. */

@@ -1,11 +1,8 @@
 // What every benchmark shares: the report it returns to bench/run.ts, child processes measured on
 // their own (time and peak RSS), and fresh databases.
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
+import { createEmptyDatabase } from '../src/testing/harness.ts';
 
 /** What a `bench/<name>.bench.ts` module's `run()` returns. */
 export interface BenchReport {
@@ -36,27 +33,8 @@ export interface FreshDatabase {
 
 /** An empty database: a new SQLite file in a temporary folder, or a new PostgreSQL database on the admin URL's server. */
 export async function freshDatabase(kind: 'sqlite' | 'postgres'): Promise<FreshDatabase> {
-  if (kind === 'sqlite') {
-    const dir = mkdtempSync(join(tmpdir(), 'cloudpass-bench-'));
-    return { kind, url: `sqlite:${join(dir, 'bench.db')}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
-  }
-  const adminUrl = postgresAdminUrl();
-  if (!adminUrl) throw new Error('no PostgreSQL configured: set BENCH_DATABASE_URL or TEST_DATABASE_URL');
-  const name = `cloudpass_bench_${randomBytes(6).toString('hex')}`;
-  await withClient(adminUrl, (client) => client.query(`create database ${name}`));
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return { kind, url: url.href, drop: () => withClient(adminUrl, (client) => client.query(`drop database if exists ${name} with (force)`)).then(() => {}) };
-}
-
-async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
+  if (kind === 'postgres' && !postgresAdminUrl()) throw new Error('no PostgreSQL configured: set BENCH_DATABASE_URL or TEST_DATABASE_URL');
+  return { kind, ...await createEmptyDatabase(kind, postgresAdminUrl()) };
 }
 
 /** Measurements a child process prints as the last line of its stdout. */

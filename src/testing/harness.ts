@@ -35,29 +35,37 @@ export interface TestDatabase {
 }
 
 /** A new, empty, migrated database: a temporary SQLite file, or a new PostgreSQL database dropped afterwards. */
-export async function createTestDatabase(target: DatabaseTarget['name']): Promise<TestDatabase> {
+export interface EmptyDatabase {
+  url: string;
+  drop(): Promise<void>;
+}
+
+/**
+ * A new, empty database: a SQLite file in a temporary folder, or a new PostgreSQL database on the server
+ * of `adminUrl` (TEST_DATABASE_URL by default), dropped by `drop()`. Benchmarks use it too.
+ */
+export async function createEmptyDatabase(target: DatabaseTarget['name'], adminUrl = process.env.TEST_DATABASE_URL): Promise<EmptyDatabase> {
   if (target === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'cloudpass-test-'));
-    const url = `sqlite:${join(dir, 'test.db')}`;
-    const handle = connectDatabase(url);
-    await migrateToLatest(handle.db);
-    return { url, handle, drop: async () => { await handle.close(); rmSync(dir, { recursive: true, force: true }); } };
+    return { url: `sqlite:${join(dir, 'test.db')}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
   }
-  const adminUrl = process.env.TEST_DATABASE_URL!;
+  if (!adminUrl) throw new Error('no PostgreSQL server configured (TEST_DATABASE_URL)');
   const name = `cloudpass_test_${randomBytes(6).toString('hex')}`;
   await withAdminClient(adminUrl, (client) => client.query(`create database ${name}`));
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
-  const handle = connectDatabase(url.href, { poolSize: 20 });
-  await migrateToLatest(handle.db);
   return {
     url: url.href,
-    handle,
-    drop: async () => {
-      await handle.close();
-      await withAdminClient(adminUrl, (client) => client.query(`drop database if exists ${name} with (force)`));
-    },
+    drop: async () => { await withAdminClient(adminUrl, (client) => client.query(`drop database if exists ${name} with (force)`)); },
   };
+}
+
+/** A new, empty, migrated database with an open handle; `drop()` closes and removes it. */
+export async function createTestDatabase(target: DatabaseTarget['name']): Promise<TestDatabase> {
+  const empty = await createEmptyDatabase(target);
+  const handle = connectDatabase(empty.url, { poolSize: target === 'postgres' ? 20 : undefined });
+  await migrateToLatest(handle.db);
+  return { url: empty.url, handle, drop: async () => { await handle.close(); await empty.drop(); } };
 }
 
 async function withAdminClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
