@@ -65,7 +65,6 @@ export function problem(code: string, detail: string, extra: Record<string, unkn
 const titleOf = (code: string) => code.replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase());
 
 export function sendProblem(reply: FastifyReply, body: Problem): FastifyReply {
-  if (typeof body.retryAfterSeconds === 'number') reply.header('retry-after', String(Math.ceil(body.retryAfterSeconds)));
   return reply.code(body.status).type('application/problem+json').send(body);
 }
 
@@ -118,6 +117,7 @@ export function registerProblemHandler(app: FastifyInstance, pages: ErrorPages):
   app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const body = toProblem(error);
     if (body.status >= 500) request.log.error({ err: error }, 'request failed');
+    // Set here once, so HTML error pages and problem documents both carry it.
     if (body.retryAfterSeconds !== undefined) reply.header('retry-after', String(Math.ceil(Number(body.retryAfterSeconds))));
     return respond(request, reply, body);
   });
