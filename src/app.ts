@@ -105,7 +105,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
 
   registerProblemHandler(app, { wantsHtml, send: sendErrorPage });
   registerMetrics(app, metrics);
-  const cookies = registerAuth(app, { config, db: database.db, sessions: services.sessions, apiKeys: services.apiKeys });
+  const cookies = registerAuth(app, { config, sessions: services.sessions, apiKeys: services.apiKeys });
   registerPageCsrf(app, services.sessions);
   registerAssets(app);
 

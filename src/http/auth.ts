@@ -6,10 +6,8 @@ import { DomainError } from '../lib/errors.ts';
 import type { Actor } from '../modules/audit/audit.service.ts';
 import type { AccountView } from '../modules/accounts/account-view.ts';
 import { toAccountView } from '../modules/accounts/account-view.ts';
-import { findAccountById } from '../modules/accounts/accounts.repository.ts';
 import type { ApiKeyService, ApiKeyView } from '../modules/apikeys/apikeys.service.ts';
 import { ABSOLUTE_TIMEOUT_MS, type Session, type SessionService } from '../modules/sessions/sessions.service.ts';
-import type { Db } from '../db/database.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -24,8 +22,8 @@ export const sessionCookieName = (config: Config) =>
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-export function registerAuth(app: FastifyInstance, deps: { config: Config; db: Db; sessions: SessionService; apiKeys: ApiKeyService }) {
-  const { config, db, sessions, apiKeys } = deps;
+export function registerAuth(app: FastifyInstance, deps: { config: Config; sessions: SessionService; apiKeys: ApiKeyService }) {
+  const { config, sessions, apiKeys } = deps;
   const cookieName = sessionCookieName(config);
   const secure = config.publicUrl.protocol === 'https:';
 
@@ -42,13 +40,10 @@ export function registerAuth(app: FastifyInstance, deps: { config: Config; db: D
     }
     const token = request.cookies[cookieName];
     if (!token) return;
-    const session = await sessions.resume(token);
-    if (!session) return;
-    request.session = session;
-    if (session.accountId) {
-      const row = await findAccountById(db, session.accountId);
-      request.account = row ? toAccountView(row) : null;
-    }
+    const resumed = await sessions.resume(token);
+    if (!resumed) return;
+    request.session = resumed.session;
+    request.account = resumed.account ? toAccountView(resumed.account) : null;
   });
 
   // Cookie-authenticated API writes must be JSON and, when the browser says where it comes from, come from us.

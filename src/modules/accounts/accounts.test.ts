@@ -496,7 +496,7 @@ describeEachDatabase('sign-in returns to where the visitor was going', (ctx) => 
   test('sign-up on the page keeps the pending code and returnTo, then verification goes back', async () => {
     const { app } = ctx();
     const page = await openPage(app, '/signup');
-    const session = await app.services.sessions.resume(page.cookie!.split('=')[1]!);
+    const session = (await app.services.sessions.resume(page.cookie!.split('=')[1]!))?.session;
     await app.services.sessions.saveData(session!, { pendingCode: { code: 'ABCD-EFGH-JKMN-PQRS', country: 'FI' }, returnTo: '/redeem/confirm' });
     const email = uniqueEmail('pagesignup');
     const done = await postForm(app, '/signup', page.cookie, { _csrf: page.csrf!, email, password: PASSWORD, displayName: 'Page Person', country: 'FI' });
@@ -504,7 +504,7 @@ describeEachDatabase('sign-in returns to where the visitor was going', (ctx) => 
     assert.equal(done.headers.location, '/signup/check-email');
     const cookie = sessionCookie(done)!;
     assert.notEqual(cookie, page.cookie);
-    const carried = await app.services.sessions.resume(cookie.split('=')[1]!);
+    const carried = (await app.services.sessions.resume(cookie.split('=')[1]!))?.session;
     assert.deepEqual(carried!.data.pendingCode, { code: 'ABCD-EFGH-JKMN-PQRS', country: 'FI' });
 
     const check = await openPage(app, '/signup/check-email', cookie);

@@ -33,12 +33,12 @@ describeEachDatabase('redeem pages', (ctx) => {
     /** What the accounts module's sign-in does: a new session for the account, carrying the session's data. */
     const signInAs = async (accountId: string) => {
       const sessions = ctx().app.services.sessions;
-      const current = await sessions.resume(jar.get(cookieName)!);
+      const current = (await sessions.resume(jar.get(cookieName)!))?.session;
       const { token } = await sessions.signIn(current, accountId);
       jar.set(cookieName, token);
       return current?.data.returnTo;
     };
-    const sessionData = async () => (await ctx().app.services.sessions.resume(jar.get(cookieName)!))?.data;
+    const sessionData = async () => (await ctx().app.services.sessions.resume(jar.get(cookieName)!))?.session.data;
     return { get, post, signInAs, sessionData, jar };
   }
   /** A visitor who entered `code` for Finland on /redeem, then signed in as `accountId`. */

@@ -3,6 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import Tokens from '@fastify/csrf';
 import type { Db } from '../../db/database.ts';
 import { addMs, iso, type Clock } from '../../lib/clock.ts';
+import type { AccountRow } from '../accounts/accounts.repository.ts';
 import * as repo from './sessions.repository.ts';
 
 export const IDLE_TIMEOUT_MS = 30 * 60 * 1000;
@@ -52,11 +53,15 @@ export function createSessionService(deps: { db: Db; clock: Clock }) {
     return { token, session: toSession(row) };
   }
 
-  /** The live session for a cookie token, or undefined when unknown, idle too long or past its end. */
-  async function resume(token: string): Promise<Session | undefined> {
+  /**
+   * The live session for a cookie token with its signed-in account's row, or undefined when unknown,
+   * idle too long or past its end.
+   */
+  async function resume(token: string): Promise<{ session: Session; account: AccountRow | undefined } | undefined> {
     const tokenHash = hashToken(token);
-    const row = await repo.findSession(db, tokenHash);
-    if (!row) return undefined;
+    const found = await repo.findSessionWithAccount(db, tokenHash);
+    if (!found) return undefined;
+    const row = found.session;
     const now = clock.now();
     const idleSince = now.getTime() - Date.parse(row.last_seen_at);
     if (Date.parse(row.expires_at) <= now.getTime() || idleSince >= IDLE_TIMEOUT_MS) {
@@ -64,7 +69,7 @@ export function createSessionService(deps: { db: Db; clock: Clock }) {
       return undefined;
     }
     if (idleSince >= TOUCH_INTERVAL_MS) await repo.updateSession(db, tokenHash, { last_seen_at: iso(now) });
-    return toSession(row);
+    return { session: toSession(row), account: found.account };
   }
 
   /** Signing in always issues a new token (no fixation); what the visitor was doing is carried over. */

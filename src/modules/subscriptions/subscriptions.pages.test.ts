@@ -44,7 +44,7 @@ describeEachDatabase('subscription pages', (ctx) => {
     assert.equal(response.headers.location, '/signin');
     const cookie = String(response.headers['set-cookie']).split(';')[0]!;
     const token = cookie.split('=')[1]!;
-    const session = await app.services.sessions.resume(token);
+    const session = (await app.services.sessions.resume(token))?.session;
     assert.equal(session?.data.returnTo, `/activate/${pass.redemptionId}`);
   });
 

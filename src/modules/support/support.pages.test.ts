@@ -52,7 +52,7 @@ describeEachDatabase('support pages', (ctx) => {
     assert.equal(form.statusCode, 303);
     assert.equal(form.headers.location, '/signin');
     const token = String(form.headers['set-cookie']).split(';')[0]!.split('=')[1]!;
-    assert.equal((await app.services.sessions.resume(token))?.data.returnTo, '/support/new?subscription=abc');
+    assert.equal((await app.services.sessions.resume(token))?.session.data.returnTo, '/support/new?subscription=abc');
   });
 
   test('the form has the contract\'s controls; ?subscription= preselects an own subscription and activation', async () => {
