@@ -2,9 +2,8 @@
 // release it, and the redemption rows. Functions that must run inside the redeeming transaction take a Trx.
 import type { Selectable } from 'kysely';
 import type { DbOrTrx, Trx } from '../../db/database.ts';
-import { findCampaignById } from '../campaigns/campaigns.repository.ts';
+import { prepared } from '../../db/prepared.ts';
 import type { CampaignTable } from '../campaigns/campaigns.table.ts';
-import { findCodeByHash } from '../codes/codes.repository.ts';
 import type { PassCodeTable } from '../codes/codes.table.ts';
 import type { RedemptionTable } from './redemptions.table.ts';
 
@@ -20,12 +19,24 @@ export type RedemptionWithCampaign = RedemptionRow & {
   validity_days: number;
 };
 
+const selectCodeWithCampaign = prepared((db, p: { codeHash: string }) => db.selectFrom('pass_codes')
+  .innerJoin('campaigns', 'campaigns.id', 'pass_codes.campaign_id')
+  .selectAll('campaigns')
+  .select([
+    'pass_codes.code_hash', 'pass_codes.campaign_id', 'pass_codes.batch_id', 'pass_codes.last4', 'pass_codes.state',
+    'pass_codes.created_at as code_created_at', 'pass_codes.redeemed_at', 'pass_codes.account_id', 'pass_codes.revoked_at',
+  ])
+  .where('pass_codes.code_hash', '=', p.codeHash));
+
+/** The code and its campaign, in one query. */
 export async function findCodeWithCampaign(db: DbOrTrx, codeHash: string): Promise<{ code: PassCodeRow; campaign: CampaignRow } | undefined> {
-  const code = await findCodeByHash(db, codeHash);
-  if (!code) return undefined;
-  const campaign = await findCampaignById(db, code.campaign_id);
-  if (!campaign) throw new Error(`pass code of a missing campaign ${code.campaign_id}`);
-  return { code, campaign };
+  const row = await selectCodeWithCampaign.first(db, { codeHash });
+  if (!row) return undefined;
+  const { code_hash, campaign_id, batch_id, last4, state, code_created_at, redeemed_at, account_id, revoked_at, ...campaign } = row;
+  return {
+    code: { code_hash, campaign_id, batch_id, last4, state, created_at: code_created_at, redeemed_at, account_id, revoked_at },
+    campaign,
+  };
 }
 
 function selectRedemptions(db: DbOrTrx) {
@@ -57,15 +68,17 @@ export async function listRedemptionsOfAccount(db: DbOrTrx, accountId: string): 
     .execute();
 }
 
+const countLive = prepared((db, p: { accountId: string; campaignId: string }) => db.selectFrom('redemptions')
+  .select((eb) => eb.fn.countAll<number>().as('count'))
+  .where('account_id', '=', p.accountId)
+  .where('campaign_id', '=', p.campaignId)
+  .where('state', '<>', 'released'));
+
 export async function countLiveRedemptions(db: DbOrTrx, accountId: string, campaignId: string): Promise<number> {
-  const row = await db.selectFrom('redemptions')
-    .select((eb) => eb.fn.countAll<number>().as('count'))
-    .where('account_id', '=', accountId)
-    .where('campaign_id', '=', campaignId)
-    .where('state', '<>', 'released')
-    .executeTakeFirstOrThrow();
-  return Number(row.count);
+  return Number((await countLive.first(db, { accountId, campaignId }))?.count ?? 0);
 }
+
+const lockAccount = prepared((db, p: { accountId: string }) => db.selectFrom('accounts').select('id').where('id', '=', p.accountId).forNoKeyUpdate());
 
 /**
  * PostgreSQL: holds the account's row until the transaction ends, so one account's redemptions are counted
@@ -73,21 +86,23 @@ export async function countLiveRedemptions(db: DbOrTrx, accountId: string, campa
  * the redemption itself) take KEY SHARE locks and must not wait for this one.
  */
 export async function lockAccountForRedemption(trx: Trx, accountId: string): Promise<void> {
-  await trx.selectFrom('accounts').select('id').where('id', '=', accountId).forNoKeyUpdate().execute();
+  await lockAccount.rows(trx, { accountId });
 }
+
+const bindIssued = prepared((db, p: { codeHash: string; accountId: string; at: string }) => db.updateTable('pass_codes')
+  .set({ state: 'redeemed', account_id: p.accountId, redeemed_at: p.at })
+  .where('code_hash', '=', p.codeHash)
+  .where('state', '=', 'issued'));
 
 /** The binding write: only an issued code changes, so of any number of callers exactly one gets true. */
 export async function bindIssuedCode(trx: Trx, codeHash: string, accountId: string, at: string): Promise<boolean> {
-  const result = await trx.updateTable('pass_codes')
-    .set({ state: 'redeemed', account_id: accountId, redeemed_at: at })
-    .where('code_hash', '=', codeHash)
-    .where('state', '=', 'issued')
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
+  return await bindIssued.affected(trx, { codeHash, accountId, at }) === 1;
 }
 
+const insertRedemptionRow = prepared((db, row: RedemptionRow) => db.insertInto('redemptions').values(row));
+
 export async function insertRedemption(trx: Trx, row: RedemptionRow): Promise<void> {
-  await trx.insertInto('redemptions').values(row).execute();
+  await insertRedemptionRow.affected(trx, row);
 }
 
 /** Only a redemption not yet activated is released; false when activation (or another release) came first. */

@@ -109,7 +109,8 @@ export function createRedemptionService(deps: {
       throw codeAlreadyUsed();
     }
     assertRedeemable(found.campaign, country);
-    if (guesser.accountId && await reachedPassLimit(guesser.accountId, found.campaign)) {
+    // Redeeming counts the account's passes inside its transaction (bind); only a check counts here.
+    if (scope === 'check' && guesser.accountId && await reachedPassLimit(guesser.accountId, found.campaign)) {
       // The pass that fills the limit may be this very code, bound by a concurrent request of the same caller.
       const live = await repo.findLiveRedemptionOfCode(db, codeHash);
       if (live && live.account_id === guesser.accountId) return { ...result, redemption: redemptionView(live) };
@@ -203,7 +204,11 @@ export function createRedemptionService(deps: {
       if (isUniqueViolation(error)) return undefined;
       throw error;
     }
-    return redemptionView(await mustFind(id));
+    const { name, credit, validityDays } = checked.campaign;
+    return {
+      id, state: 'redeemed', campaign: { id: checked.campaign.id, name, credit, validityDays }, country: checked.country,
+      codeLast4: checked.last4, redeemedAt: now, activatedAt: null, releasedAt: null, subscriptionId: null,
+    };
   }
 
   // ---- reading ------------------------------------------------------------------------
