@@ -1,7 +1,9 @@
+import type { Insertable } from 'kysely';
 import type { Db, DbOrTrx } from '../../db/database.ts';
+import { prepared } from '../../db/prepared.ts';
 import { iso, type Clock } from '../../lib/clock.ts';
 import { newId } from '../../lib/ids.ts';
-import type { ActorType } from './audit.table.ts';
+import type { ActorType, AuditEventTable } from './audit.table.ts';
 
 /** Who did something: an API key, an operator admin, a recipient's account, or cloudpass itself. */
 export interface Actor {
@@ -21,15 +23,17 @@ export interface AuditEventView {
   details: Record<string, unknown>;
 }
 
+const insertEvent = prepared((db, row: Insertable<AuditEventTable>) => db.insertInto('audit_events').values(row));
+
 export function createAuditService(deps: { db: Db; clock: Clock }) {
   const { db, clock } = deps;
 
   /** Written inside the caller's transaction, so the trail and the change land together. */
   async function record(trx: DbOrTrx, actor: Actor, action: string, subjectType: string, subjectId: string | null, details: Record<string, unknown> = {}) {
-    await trx.insertInto('audit_events').values({
+    await insertEvent.affected(trx, {
       id: newId(), at: iso(clock.now()), actor_type: actor.type, actor_id: actor.id, actor_label: actor.label,
       action, subject_type: subjectType, subject_id: subjectId, details: JSON.stringify(details),
-    }).execute();
+    });
   }
 
   async function list(options: { limit?: number; before?: string; subjectId?: string } = {}): Promise<AuditEventView[]> {

@@ -1,7 +1,8 @@
 // All SQL of the credit ledger. The balance is never stored: it is the sum of the entries.
-import { sql } from 'kysely';
+import { sql, type Insertable } from 'kysely';
 import type { DbOrTrx } from '../../db/database.ts';
-import type { LedgerEntryKind } from './credit.table.ts';
+import { prepared } from '../../db/prepared.ts';
+import type { CreditLedgerTable, LedgerEntryKind } from './credit.table.ts';
 
 export interface NewLedgerEntry {
   id: string;
@@ -13,11 +14,13 @@ export interface NewLedgerEntry {
   createdAt: string;
 }
 
+const insertEntry = prepared((db, row: Insertable<CreditLedgerTable>) => db.insertInto('credit_ledger').values(row));
+
 export async function insertLedgerEntry(db: DbOrTrx, entry: NewLedgerEntry): Promise<void> {
-  await db.insertInto('credit_ledger').values({
+  await insertEntry.affected(db, {
     id: entry.id, subscription_id: entry.subscriptionId, kind: entry.kind, amount: entry.amount,
     currency: entry.currency, usage_event_id: entry.usageEventId ?? null, created_at: entry.createdAt,
-  }).execute();
+  });
 }
 
 export interface LedgerTotalsRow {

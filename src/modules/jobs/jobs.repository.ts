@@ -1,6 +1,7 @@
 import type { Selectable } from 'kysely';
 import type { Dialect } from '../../db/connect.ts';
 import type { DbOrTrx } from '../../db/database.ts';
+import { prepared } from '../../db/prepared.ts';
 import { iso } from '../../lib/clock.ts';
 import { newId } from '../../lib/ids.ts';
 import type { JobTable } from './jobs.table.ts';
@@ -14,26 +15,25 @@ export interface NewJob {
   runAt?: string;
 }
 
+const insertJob = prepared((db, row: JobRow) => db.insertInto('jobs').values(row));
+
 /** Inserts a job row inside the caller's transaction, so the job exists exactly when the work it stands for does. */
 export async function enqueueJob(trx: DbOrTrx, job: NewJob, now: Date): Promise<string> {
   const id = newId();
-  await trx
-    .insertInto('jobs')
-    .values({
-      id,
-      type: job.type,
-      payload: JSON.stringify(job.payload),
-      run_at: job.runAt ?? iso(now),
-      attempts: 0,
-      locked_by: null,
-      locked_until: null,
-      last_error: null,
-      first_attempt_at: null,
-      created_at: iso(now),
-      done_at: null,
-      failed_at: null,
-    })
-    .execute();
+  await insertJob.affected(trx, {
+    id,
+    type: job.type,
+    payload: JSON.stringify(job.payload),
+    run_at: job.runAt ?? iso(now),
+    attempts: 0,
+    locked_by: null,
+    locked_until: null,
+    last_error: null,
+    first_attempt_at: null,
+    created_at: iso(now),
+    done_at: null,
+    failed_at: null,
+  });
   return id;
 }
 
@@ -81,21 +81,23 @@ export async function renewLease(db: DbOrTrx, id: string, workerId: string, lock
   return Number(result.numUpdatedRows) === 1;
 }
 
+const markHeldJobDone = prepared((db, p: { id: string; workerId: string; at: string }) => db.updateTable('jobs')
+  .set({ done_at: p.at, locked_until: null, last_error: null })
+  .where('id', '=', p.id).where('locked_by', '=', p.workerId)
+  .where('done_at', 'is', null).where('failed_at', 'is', null));
+
 export async function markDone(db: DbOrTrx, id: string, workerId: string, at: string): Promise<boolean> {
-  const result = await db.updateTable('jobs').set({ done_at: at, locked_until: null, last_error: null })
-    .where('id', '=', id).where('locked_by', '=', workerId)
-    .where('done_at', 'is', null).where('failed_at', 'is', null)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
+  return await markHeldJobDone.affected(db, { id, workerId, at }) === 1;
 }
+
+const rescheduleHeldJob = prepared((db, p: { id: string; workerId: string; runAt: string; lastError: string | null }) => db.updateTable('jobs')
+  .set({ run_at: p.runAt, locked_by: null, locked_until: null, last_error: p.lastError })
+  .where('id', '=', p.id).where('locked_by', '=', p.workerId)
+  .where('done_at', 'is', null).where('failed_at', 'is', null));
 
 /** Releases the job to run again at `runAt`, keeping why the last try failed (null when it did not fail). */
 export async function reschedule(db: DbOrTrx, id: string, workerId: string, runAt: string, lastError: string | null): Promise<boolean> {
-  const result = await db.updateTable('jobs').set({ run_at: runAt, locked_by: null, locked_until: null, last_error: lastError })
-    .where('id', '=', id).where('locked_by', '=', workerId)
-    .where('done_at', 'is', null).where('failed_at', 'is', null)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
+  return await rescheduleHeldJob.affected(db, { id, workerId, runAt, lastError }) === 1;
 }
 
 export async function markFailed(db: DbOrTrx, id: string, workerId: string, at: string, lastError: string): Promise<boolean> {

@@ -1,11 +1,14 @@
 import type { Insertable, Selectable } from 'kysely';
 import type { DbOrTrx } from '../../db/database.ts';
+import { prepared } from '../../db/prepared.ts';
 import type { MailOutboxTable } from './mail.table.ts';
 
 export type MailRow = Selectable<MailOutboxTable>;
 
+const insertMailRow = prepared((db, row: Insertable<MailOutboxTable>) => db.insertInto('mail_outbox').values(row));
+
 export async function insertMail(db: DbOrTrx, row: Insertable<MailOutboxTable>): Promise<void> {
-  await db.insertInto('mail_outbox').values(row).execute();
+  await insertMailRow.affected(db, row);
 }
 
 export async function findMail(db: DbOrTrx, id: string): Promise<MailRow | undefined> {

@@ -1,21 +1,23 @@
 // SQL of provisioning: the conditional status writes that finish or fail an activation, the support case
 // opened when it fails, and who to tell. Subscriptions themselves are read through their own repository.
 import type { DbOrTrx } from '../../db/database.ts';
+import { prepared } from '../../db/prepared.ts';
 import type { SubscriptionStatus } from '../subscriptions/subscriptions.table.ts';
 
 /** Statuses from which provisioning may still finish or fail. */
 export const PROVISIONABLE: readonly SubscriptionStatus[] = ['pending', 'provisioning'];
 
 /** Conditional: only a pending or provisioning subscription becomes active; returns rows changed. */
+const activateProvisionable = prepared((db, p: { id: string; externalId: string; startsAt: string; endsAt: string; now: string }) =>
+  db.updateTable('subscriptions')
+    .set({ status: 'active', external_id: p.externalId, starts_at: p.startsAt, ends_at: p.endsAt, updated_at: p.now })
+    .where('id', '=', p.id)
+    .where('status', 'in', PROVISIONABLE));
+
 export async function activateSubscription(
   db: DbOrTrx, id: string, change: { externalId: string; startsAt: string; endsAt: string; now: string },
 ): Promise<number> {
-  const result = await db.updateTable('subscriptions')
-    .set({ status: 'active', external_id: change.externalId, starts_at: change.startsAt, ends_at: change.endsAt, updated_at: change.now })
-    .where('id', '=', id)
-    .where('status', 'in', PROVISIONABLE)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows);
+  return activateProvisionable.affected(db, { id, ...change });
 }
 
 /** Conditional: only a pending or provisioning subscription fails; returns rows changed. */

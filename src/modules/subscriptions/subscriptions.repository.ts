@@ -2,6 +2,7 @@
 // marks. Every function takes the handle its caller owns (the database or a transaction).
 import type { Insertable, Selectable } from 'kysely';
 import type { DbOrTrx } from '../../db/database.ts';
+import { prepared } from '../../db/prepared.ts';
 import type { IdempotencyKeyTable, SubscriptionStatus, SubscriptionTable } from './subscriptions.table.ts';
 
 export type SubscriptionRow = Selectable<SubscriptionTable> & { campaign_name: string | null };
@@ -14,12 +15,16 @@ function selectSubscriptions(db: DbOrTrx) {
     .select('campaigns.name as campaign_name');
 }
 
+const insertSubscriptionRow = prepared((db, row: Insertable<SubscriptionTable>) => db.insertInto('subscriptions').values(row));
+
 export async function insertSubscription(db: DbOrTrx, row: Insertable<SubscriptionTable>): Promise<void> {
-  await db.insertInto('subscriptions').values(row).execute();
+  await insertSubscriptionRow.affected(db, row);
 }
 
+const selectSubscription = prepared((db, p: { id: string }) => selectSubscriptions(db).where('subscriptions.id', '=', p.id));
+
 export async function findSubscription(db: DbOrTrx, id: string): Promise<SubscriptionRow | undefined> {
-  return selectSubscriptions(db).where('subscriptions.id', '=', id).executeTakeFirst();
+  return selectSubscription.first(db, { id });
 }
 
 export async function findSubscriptionByRedemption(db: DbOrTrx, redemptionId: string): Promise<SubscriptionRow | undefined> {
@@ -81,8 +86,10 @@ function selectRedemptions(db: DbOrTrx) {
     ]);
 }
 
+const selectRedemptionForActivation = prepared((db, p: { id: string }) => selectRedemptions(db).where('redemptions.id', '=', p.id));
+
 export async function findRedemptionForActivation(db: DbOrTrx, id: string): Promise<RedemptionForActivationRow | undefined> {
-  const row = await selectRedemptions(db).where('redemptions.id', '=', id).executeTakeFirst();
+  const row = await selectRedemptionForActivation.first(db, { id });
   return row ? { ...row, credit_amount: Number(row.credit_amount) } : undefined;
 }
 
@@ -96,27 +103,32 @@ export async function listRedemptionsAwaitingActivation(db: DbOrTrx, accountId: 
   return rows.map((row) => ({ ...row, credit_amount: Number(row.credit_amount) }));
 }
 
+const activateRedeemed = prepared((db, p: { redemptionId: string; subscriptionId: string; now: string }) => db.updateTable('redemptions')
+  .set({ state: 'activated', activated_at: p.now, subscription_id: p.subscriptionId })
+  .where('id', '=', p.redemptionId)
+  .where('state', '=', 'redeemed'));
+
 /** The exactly-once step: only a redemption still 'redeemed' becomes 'activated'; returns rows changed. */
 export async function markRedemptionActivated(db: DbOrTrx, redemptionId: string, subscriptionId: string, now: string): Promise<number> {
-  const result = await db.updateTable('redemptions')
-    .set({ state: 'activated', activated_at: now, subscription_id: subscriptionId })
-    .where('id', '=', redemptionId)
-    .where('state', '=', 'redeemed')
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows);
+  return activateRedeemed.affected(db, { redemptionId, subscriptionId, now });
 }
 
 // ---- idempotency keys ------------------------------------------------------------
 
 export type IdempotencyKeyRow = Selectable<IdempotencyKeyTable>;
 
+const selectIdempotencyKey = prepared((db, p: { accountId: string; key: string }) => db.selectFrom('idempotency_keys').selectAll()
+  .where('account_id', '=', p.accountId).where('key', '=', p.key));
+
 export async function findIdempotencyKey(db: DbOrTrx, accountId: string, key: string): Promise<IdempotencyKeyRow | undefined> {
-  return db.selectFrom('idempotency_keys').selectAll().where('account_id', '=', accountId).where('key', '=', key).executeTakeFirst();
+  return selectIdempotencyKey.first(db, { accountId, key });
 }
+
+const insertIdempotencyKeyRow = prepared((db, row: IdempotencyKeyRow) => db.insertInto('idempotency_keys').values(row));
 
 /** Fails with a unique violation when the key is taken: the caller decides what that means. */
 export async function insertIdempotencyKey(db: DbOrTrx, row: IdempotencyKeyRow): Promise<void> {
-  await db.insertInto('idempotency_keys').values(row).execute();
+  await insertIdempotencyKeyRow.affected(db, row);
 }
 
 /** For answers that repeat an existing subscription: keep the first record of a key if there is one. */
