@@ -16,7 +16,7 @@ const backgroundTasks: BackgroundTask[] = [];
 export const addBackgroundTask = (task: BackgroundTask) => backgroundTasks.push(task);
 
 export async function startServer(config: Config): Promise<RunningServer> {
-  const database = connectDatabase(config.databaseUrl);
+  const database = connectDatabase(config.databaseUrl, { backgroundCheckpoints: true });
   const applied = await migrateToLatest(database.db);
   const app = await buildApp({ config, database });
   if (applied.length) app.log.info({ migrations: applied }, 'migrations applied');

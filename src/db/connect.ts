@@ -1,5 +1,7 @@
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase } from 'kysely';
@@ -17,8 +19,15 @@ export interface DatabaseHandle {
 pg.types.setTypeParser(20, (v) => Number(v));
 pg.types.setTypeParser(1700, (v) => Number(v));
 
-export function connectDatabase(url: string, options: { poolSize?: number } = {}): DatabaseHandle {
-  if (url.startsWith('sqlite:')) return connectSqlite(url.slice('sqlite:'.length));
+export interface ConnectOptions {
+  /** PostgreSQL: connections in the pool. */
+  poolSize?: number;
+  /** SQLite: checkpoint the write-ahead log from a background thread (long-running processes: serve, worker). */
+  backgroundCheckpoints?: boolean;
+}
+
+export function connectDatabase(url: string, options: ConnectOptions = {}): DatabaseHandle {
+  if (url.startsWith('sqlite:')) return connectSqlite(url.slice('sqlite:'.length), options);
   const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
   // An idle client that errors (server restart) must not crash the process; the pool replaces it.
   pool.on('error', () => {});
@@ -26,16 +35,74 @@ export function connectDatabase(url: string, options: { poolSize?: number } = {}
   return { db, dialect: 'postgres', close: () => db.destroy() };
 }
 
-function connectSqlite(path: string): DatabaseHandle {
+/** A better-sqlite3 connection as cloudpass uses it: write-ahead log, foreign keys, a busy timeout. */
+export function openSqlite(path: string): SQLite.Database {
   if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
   const sqlite = new SQLite(path);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('synchronous = NORMAL');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite) }) });
-  return { db, dialect: 'sqlite', close: () => db.destroy() };
+  return sqlite;
 }
+
+function connectSqlite(path: string, options: ConnectOptions): DatabaseHandle {
+  const sqlite = openSqlite(path);
+  const checkpointer = options.backgroundCheckpoints && path !== ':memory:' ? startCheckpointer(sqlite, resolve(path)) : undefined;
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite) }) });
+  return {
+    db, dialect: 'sqlite',
+    close: async () => {
+      await checkpointer?.stop();
+      await db.destroy();
+    },
+  };
+}
+
+/** SQLite's own threshold (pages), used again whenever the background checkpointer is not running. */
+const AUTOCHECKPOINT_PAGES = 1000;
+/** While it runs, the connection still checkpoints by itself past this, should the thread fall behind. */
+const BACKSTOP_CHECKPOINT_PAGES = 20_000;
+const CHECKPOINT_INTERVAL_MS = 250;
+
+/**
+ * SQLite checkpoints the write-ahead log inside whichever COMMIT crosses the threshold: on the one thread
+ * that serves every request, copying pages and syncing the file. That made commits cost twice as much
+ * under load. A thread with its own connection checkpoints (PASSIVE: it never blocks a writer) a few
+ * times a second instead; if the thread dies, the connection goes back to checkpointing itself.
+ */
+export function startCheckpointer(sqlite: SQLite.Database, path: string) {
+  const worker = new Worker(CHECKPOINTER_SOURCE, {
+    eval: true,
+    workerData: { driver: createRequire(import.meta.url).resolve('better-sqlite3'), path, intervalMs: CHECKPOINT_INTERVAL_MS },
+  });
+  worker.unref();
+  sqlite.pragma(`wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
+  const exited = new Promise<void>((done) => worker.once('exit', () => {
+    if (sqlite.open) sqlite.pragma(`wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`);
+    done();
+  }));
+  worker.on('error', () => { /* it exits; the connection checkpoints by itself again */ });
+  return {
+    async stop() {
+      worker.ref(); // keeps the process alive until the thread has closed its connection
+      worker.postMessage('stop');
+      await exited;
+    },
+  };
+}
+
+const CHECKPOINTER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.driver);
+const db = new Database(workerData.path);
+const timer = setInterval(() => db.pragma('wal_checkpoint(PASSIVE)'), workerData.intervalMs);
+parentPort.on('message', () => {
+  clearInterval(timer);
+  db.close();
+  parentPort.close();
+});
+`;
 
 const STATEMENT_CACHE_SIZE = 500;
 
