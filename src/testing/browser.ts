@@ -67,9 +67,7 @@ export async function expectNoSidewaysScroll(page: Page, label: string): Promise
 
 /** Fails on any serious or critical WCAG 2.1 A/AA violation axe finds on the page as it is now. */
 export async function expectAccessible(page: Page, label: string): Promise<void> {
-  const results = await new AxeBuilder({ page })
-    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
-    .analyze();
+  const results = await analyzeSettled(page);
   const blocking = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   if (blocking.length === 0) return;
   const report = blocking
@@ -79,6 +77,21 @@ export async function expectAccessible(page: Page, label: string): Promise<void>
     })
     .join('\n');
   throw new AssertionError({ message: `Accessibility violations on ${label}:\n${report}` });
+}
+
+/**
+ * A page that reloads itself (the status page, when setup finishes) can navigate while axe runs; then
+ * the new page is checked, once it has loaded.
+ */
+async function analyzeSettled(page: Page) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+    } catch (error) {
+      if (attempt === 3 || !/Execution context was destroyed|navigation/i.test(String(error))) throw error;
+      await page.waitForLoadState('load');
+    }
+  }
 }
 
 /** Saves a full-page PNG to tmp/screenshots/<name>.png, for people to look at; returns its path. */
