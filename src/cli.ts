@@ -12,6 +12,7 @@ import { registerCampaignCommands } from './modules/campaigns/campaigns.cli.ts';
 import { registerCodeCommands } from './modules/codes/codes.cli.ts';
 import { addBackgroundTask, startServer, stopOnSignals } from './server.ts';
 import { jobWorkerTask, runWorkerProcess } from './modules/jobs/worker-process.ts';
+import { DEFAULT_JOB_CONCURRENCY } from './modules/jobs/job-worker.ts';
 import { readPasswordFromStdin } from './modules/accounts/read-password.ts';
 
 /** Runs fn with migrated services on the configured database, then closes it. */
@@ -79,7 +80,7 @@ admin.command('create').description('make an operator admin (a verified personal
 // `serve` works jobs in-process too; `worker` only works jobs (run any number of them).
 addBackgroundTask(jobWorkerTask);
 program.command('worker').description('work background jobs only (provisioning, emails); any number may run at once')
-  .option('--concurrency <n>', 'jobs run at once by this process', '4')
+  .option('--concurrency <n>', 'jobs run at once by this process', String(DEFAULT_JOB_CONCURRENCY))
   .action(async (options: { concurrency: string }) => {
     const concurrency = Number(options.concurrency);
     if (!/^\d+$/.test(options.concurrency) || concurrency < 1 || concurrency > 64) {

@@ -57,6 +57,13 @@ export interface JobWorkerOptions {
   random?: () => number;
 }
 
+/**
+ * Jobs one process runs at once. Most of a job's time is spent waiting (on the provisioner's webhook, on
+ * SMTP, on the built-in provisioner's delay), so a process can hold many: with 4, a storm of 10,000
+ * activations took minutes to provision.
+ */
+export const DEFAULT_JOB_CONCURRENCY = 16;
+
 /** Long enough for any handler try (the webhook times out after 10 s); renewed every third of it while running. */
 export const DEFAULT_LEASE_MS = 30_000;
 
@@ -69,7 +76,7 @@ export function newWorkerId(): string {
 export function createJobWorker(options: JobWorkerOptions) {
   const { db, dialect, clock, handlers, log } = options;
   const pollMs = options.pollMs ?? 300;
-  const concurrency = Math.max(1, options.concurrency ?? 4);
+  const concurrency = Math.max(1, options.concurrency ?? DEFAULT_JOB_CONCURRENCY);
   const workerId = options.workerId ?? newWorkerId();
   const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
   const retryWindowMs = options.retryWindowMs ?? RETRY_WINDOW_MS;

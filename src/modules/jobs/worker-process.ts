@@ -24,7 +24,8 @@ export interface WorkerProcessOptions {
 /** Runs only the worker until SIGTERM or SIGINT; resolves once it has stopped. */
 export async function runWorkerProcess(config: Config, options: WorkerProcessOptions = {}): Promise<void> {
   const log = createWorkerLog(config.logLevel);
-  const database = connectDatabase(config.databaseUrl, { poolSize: Math.max(2, (options.concurrency ?? 4) + 1), backgroundCheckpoints: true });
+  // Jobs hold a connection only while they query, so the pool needs not grow with the concurrency.
+  const database = connectDatabase(config.databaseUrl, { poolSize: 10, backgroundCheckpoints: true });
   const redis = config.redisUrl ? createRedis(config.redisUrl) : undefined;
   redis?.on('error', (error: unknown) => log.warn({ err: error }, 'redis unavailable'));
   const applied = await migrateToLatest(database.db);
