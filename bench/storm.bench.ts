@@ -1,6 +1,13 @@
 // The redemption storm: 10,000 codes and 10,000 verified, signed-in accounts; 200 concurrent clients
 // each redeem a code and activate it over HTTP against a real `cloudpass serve` process. Compared, in the
 // same run, with a trivial Fastify route served and loaded the same way.
+//
+// Per database, and in the same run, two more figures put the storm in context:
+// - provisioning: after the last activation, the bench waits, with the server still running (built-in
+//   provisioner, PROVISION_DELAY_MS=1000), until every subscription the storm created is active, and says
+//   how long that took. A storm is only done once the subscriptions it created are active.
+// - the database floor (storm-floor.ts): a second database, seeded the same way, gets the same SQL per
+//   pair through the driver, with no HTTP. It shows how much of the storm's cost is the database's own.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
@@ -13,6 +20,7 @@ import { newId } from '../src/lib/ids.ts';
 import { generatePassCodes, hashPassCode, lastFour, normalizePassCode } from '../src/modules/codes/pass-code.ts';
 import { createSessionService } from '../src/modules/sessions/sessions.service.ts';
 import { freePort } from '../src/testing/server.ts';
+import { measureDatabaseFloor } from './storm-floor.ts';
 import { freshDatabase, postgresAdminUrl, type BenchReport } from './support.ts';
 
 const ACCOUNTS = Number(process.env.STORM_ACCOUNTS ?? 10_000);
@@ -20,8 +28,11 @@ const CONCURRENCY = Number(process.env.STORM_CONCURRENCY ?? 200);
 const TRIVIAL_REQUESTS = Number(process.env.STORM_TRIVIAL_REQUESTS ?? 40_000);
 const SECRET = 'bench-secret-bench-secret-bench-secret-0123456789';
 const root = new URL('..', import.meta.url).pathname;
+const PROVISIONING_POLL_MS = 250;
+const PROVISIONING_TIMEOUT_MS = 10 * 60 * 1000;
 
-interface Recipient { code: string; cookie: string; email: string }
+/** A seeded recipient: the code as printed and its keyed hash, and the session token (also as a cookie). */
+interface Recipient { code: string; codeHash: string; token: string; cookie: string; email: string }
 
 export async function run(): Promise<BenchReport> {
   const targets: BenchReport['targets'] = [];
@@ -33,14 +44,32 @@ export async function run(): Promise<BenchReport> {
       console.log('storm on PostgreSQL skipped: set BENCH_DATABASE_URL or TEST_DATABASE_URL');
       continue;
     }
-    const database = await freshDatabase(kind);
-    try {
-      targets.push(...await storm(kind === 'sqlite' ? 'SQLite' : 'PostgreSQL', database.url, trivial.perSecond));
-    } finally {
-      await database.drop().catch(() => {});
-    }
+    const label = kind === 'sqlite' ? 'SQLite' : 'PostgreSQL';
+    targets.push(...await onFreshDatabase(kind, (url) => storm(label, url, trivial.perSecond)));
+    await onFreshDatabase(kind, (url) => databaseFloor(label, url, trivial.perSecond));
   }
   return { lines: [], targets };
+}
+
+async function onFreshDatabase<T>(kind: 'sqlite' | 'postgres', use: (url: string) => Promise<T>): Promise<T> {
+  const database = await freshDatabase(kind);
+  try {
+    return await use(database.url);
+  } finally {
+    await database.drop().catch(() => {});
+  }
+}
+
+/** The storm's SQL through the driver on a database seeded like the storm's: context for the storm's figure. */
+async function databaseFloor(label: string, databaseUrl: string, trivialPerSecond: number): Promise<void> {
+  const recipients = await seed(databaseUrl);
+  const floor = await measureDatabaseFloor(databaseUrl, recipients, CONCURRENCY);
+  const pairsPerSecond = floor.pairs / floor.seconds;
+  const requestsPerSecond = (floor.pairs * 2) / floor.seconds;
+  const clients = floor.clients === 1 ? '1 connection, one pair after another' : `${floor.clients} clients on a pool of 10`;
+  console.log(`database floor on ${label} (the pair's SQL through the driver, no HTTP): ${floor.pairs} pairs by ${clients} in ${floor.seconds.toFixed(1)} s`);
+  console.log(`  ${fmt(pairsPerSecond)} pairs/s (${fmt(requestsPerSecond)} requests/s), p50 ${pct(floor.latencies, 0.5).toFixed(1)} ms, p99 ${pct(floor.latencies, 0.99).toFixed(1)} ms per pair`);
+  console.log(`  ratio to the trivial route: ${(requestsPerSecond / trivialPerSecond).toFixed(2)} (requests/s; context, not a target)`);
 }
 
 async function storm(label: string, databaseUrl: string, trivialPerSecond: number): Promise<BenchReport['targets']> {
@@ -67,7 +96,8 @@ async function storm(label: string, databaseUrl: string, trivialPerSecond: numbe
         if (!ok) errors++;
       }
     }));
-    const seconds = (performance.now() - started) / 1000;
+    const lastActivation = performance.now();
+    const seconds = (lastActivation - started) / 1000;
     agent.destroy();
     const peakRssMb = peakRss(server);
     const perSecond = recipients.length / seconds;
@@ -78,10 +108,12 @@ async function storm(label: string, databaseUrl: string, trivialPerSecond: numbe
     console.log(`  server peak RSS ${peakRssMb.toFixed(0)} MB (target < 300 MB)`);
     const ratio = requestsPerSecond / trivialPerSecond;
     console.log(`  ratio to the trivial route: ${ratio.toFixed(2)} (requests/s; target ≥ 0.25)`);
+    const provisioned = await waitForProvisioning(databaseUrl, server, started, lastActivation);
     return [
       { label: `${label}: no errors (${errors})`, met: errors === 0 },
       { label: `${label}: server peak RSS under 300 MB (${peakRssMb.toFixed(0)} MB)`, met: peakRssMb < 300 },
       { label: `${label}: at least 0.25 of the trivial route's requests/s (${ratio.toFixed(2)})`, met: ratio >= 0.25 },
+      { label: `${label}: every subscription active (${provisioned.active} of ${provisioned.created})`, met: provisioned.allActive },
     ];
   } finally {
     server.kill('SIGTERM');
@@ -108,12 +140,13 @@ async function seed(databaseUrl: string): Promise<Recipient[]> {
   const recipients: Recipient[] = [];
   for (let i = 0; i < codes.length; i += 1000) {
     const chunk = codes.slice(i, i + 1000);
-    const accounts = chunk.map((code, j) => ({ code, id: newId(), email: `storm${i + j}@example.test` }));
+    const accounts = chunk.map((code, j) => ({ code, normalized: normalizePassCode(code), id: newId(), email: `storm${i + j}@example.test` }))
+      .map((a) => ({ ...a, codeHash: hashPassCode(a.normalized, key) }));
     await db.transaction().execute(async (trx) => {
-      await trx.insertInto('pass_codes').values(chunk.map((code) => {
-        const normalized = normalizePassCode(code);
-        return { code_hash: hashPassCode(normalized, key), campaign_id: campaignId, batch_id: batchId, last4: lastFour(normalized), state: 'issued' as const, created_at: now, redeemed_at: null, account_id: null, revoked_at: null };
-      })).execute();
+      await trx.insertInto('pass_codes').values(accounts.map((a) => ({
+        code_hash: a.codeHash, campaign_id: campaignId, batch_id: batchId, last4: lastFour(a.normalized), state: 'issued' as const,
+        created_at: now, redeemed_at: null, account_id: null, revoked_at: null,
+      }))).execute();
       await trx.insertInto('accounts').values(accounts.map((a) => ({
         id: a.id, kind: 'personal' as const, organization_id: null, organization_role: null, email: a.email, email_normalized: a.email,
         display_name: 'Storm Person', country: 'FI', password_hash: null, email_verified_at: now, operator_admin: 0,
@@ -122,11 +155,47 @@ async function seed(databaseUrl: string): Promise<Recipient[]> {
     });
     for (const a of accounts) {
       const { token } = await sessions.start(a.id);
-      recipients.push({ code: a.code, email: a.email, cookie: `cloudpass_session=${token}` });
+      recipients.push({ code: a.code, codeHash: a.codeHash, token, email: a.email, cookie: `cloudpass_session=${token}` });
     }
   }
   await handle.close();
   return recipients;
+}
+
+/**
+ * Polls the subscriptions' statuses until none is pending or provisioning any more (or the server has
+ * exited, or 10 minutes have passed), then says how long after the last activation they were all active.
+ * The throughput counts from the start of the storm, because provisioning starts with the first activation.
+ */
+async function waitForProvisioning(databaseUrl: string, server: ChildProcess, stormStarted: number, lastActivation: number) {
+  const handle = connectDatabase(databaseUrl);
+  try {
+    let counts = await subscriptionCounts(handle.db);
+    while (counts.unsettled > 0 && server.exitCode === null && performance.now() - lastActivation < PROVISIONING_TIMEOUT_MS) {
+      await new Promise((r) => setTimeout(r, PROVISIONING_POLL_MS));
+      counts = await subscriptionCounts(handle.db);
+    }
+    const settled = performance.now();
+    const after = (settled - lastActivation) / 1000;
+    const allActive = counts.created > 0 && counts.active === counts.created;
+    if (allActive) {
+      const throughput = counts.active / ((settled - stormStarted) / 1000);
+      console.log(`  all ${counts.created} subscriptions active ${after.toFixed(1)} s after the last activation (provisioning throughput ${fmt(throughput)}/s)`);
+    } else {
+      console.log(`  only ${counts.active} of ${counts.created} subscriptions active ${after.toFixed(1)} s after the last activation (by status: ${JSON.stringify(counts.byStatus)})`);
+    }
+    return { ...counts, allActive };
+  } finally {
+    await handle.close();
+  }
+}
+
+async function subscriptionCounts(db: ReturnType<typeof connectDatabase>['db']) {
+  const rows = await db.selectFrom('subscriptions').select(['status', (eb) => eb.fn.countAll<number>().as('count')]).groupBy('status').execute();
+  const byStatus = Object.fromEntries(rows.map((r) => [r.status, Number(r.count)]));
+  const created = rows.reduce((sum, r) => sum + Number(r.count), 0);
+  const unsettled = (byStatus.pending ?? 0) + (byStatus.provisioning ?? 0);
+  return { created, active: byStatus.active ?? 0, unsettled, byStatus };
 }
 
 async function redeemAndActivate(agent: Agent, port: number, recipient: Recipient): Promise<boolean> {
