@@ -93,6 +93,7 @@ export function createJobWorker(options: JobWorkerOptions) {
   let wokenWhileClaiming = false;
 
   const lease = () => iso(addMs(clock.now(), leaseMs));
+  const outcomes = createOutcomeRecorder(db, workerId);
 
   /** Claims as many due jobs as there are free slots and starts them; returns how many it took. */
   async function claimAndStart(): Promise<number> {
@@ -137,9 +138,7 @@ export function createJobWorker(options: JobWorkerOptions) {
       clearInterval(renewal);
     }
     try {
-      const kept = result
-        ? await repo.reschedule(db, job.id, workerId, iso(result.retryAt), null)
-        : await repo.markDone(db, job.id, workerId, iso(clock.now()));
+      const kept = await outcomes.record(job.id, result ? { runAt: iso(result.retryAt) } : { doneAt: iso(clock.now()) });
       if (!kept) log.warn({ job: job.id, type: job.type }, 'job finished after its lease was lost; outcome not recorded');
     } catch (error) {
       // Handlers are idempotent: the job runs again once its lease runs out.
@@ -243,6 +242,51 @@ export function createJobWorker(options: JobWorkerOptions) {
 }
 
 export type JobWorker = ReturnType<typeof createJobWorker>;
+
+type Outcome = { doneAt: string } | { runAt: string };
+
+/**
+ * Records finished jobs (done, or to run again later) in batches: every outcome that arrives while one
+ * batch is being written goes into the next, in one transaction. Under load that is one commit for many
+ * jobs instead of one each; alone, a job's outcome is written at once. Each outcome is still the
+ * conditional write that checks this worker holds the job.
+ */
+function createOutcomeRecorder(db: Db, workerId: string) {
+  let waiting: Array<{ id: string; outcome: Outcome; settle: (kept: boolean) => void; fail: (error: unknown) => void }> = [];
+  let writing = false;
+
+  function record(id: string, outcome: Outcome): Promise<boolean> {
+    return new Promise((settle, fail) => {
+      waiting.push({ id, outcome, settle, fail });
+      if (!writing) void writeBatches();
+    });
+  }
+
+  async function writeBatches() {
+    writing = true;
+    while (waiting.length > 0) {
+      const batch = waiting;
+      waiting = [];
+      try {
+        const kept = await db.transaction().execute(async (trx) => {
+          const results: boolean[] = [];
+          for (const { id, outcome } of batch) {
+            results.push('doneAt' in outcome
+              ? await repo.markDone(trx, id, workerId, outcome.doneAt)
+              : await repo.reschedule(trx, id, workerId, outcome.runAt, null));
+          }
+          return results;
+        });
+        batch.forEach((entry, i) => entry.settle(kept[i]!));
+      } catch (error) {
+        for (const entry of batch) entry.fail(error);
+      }
+    }
+    writing = false;
+  }
+
+  return { record };
+}
 
 function describe(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);

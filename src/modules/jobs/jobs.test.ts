@@ -52,6 +52,36 @@ describeEachDatabase('job queue', (ctx, target) => {
     assert.equal(await worker.runDue(), 0, 'a done job is not run again');
   });
 
+  test('jobs that finish together are recorded together: one transaction for many outcomes', async () => {
+    const { db, dialect } = setup();
+    const type = uniqueType('together');
+    const count = 40;
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => { open = resolve; });
+    let started = 0;
+    const handlers: Record<string, JobHandler> = {
+      [type]: { run: async (payload) => { started++; await gate; return (payload as { i: number }).i % 2 ? { retryAt: addMs(clock.now(), 60_000) } : undefined; } },
+    };
+    for (let i = 0; i < count; i++) await repo.enqueueJob(db, { type, payload: { i } }, clock.now());
+    let transactions = 0;
+    const counting = new Proxy(db, {
+      get: (target, key) => {
+        if (key === 'transaction') transactions++;
+        const value = Reflect.get(target, key) as unknown;
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const worker = createJobWorker({ db: counting, dialect, clock, handlers, log: silent, concurrency: count });
+    const running = worker.runDue();
+    await eventually(async () => started === count, 20_000, 'every job to start');
+    open();
+    assert.equal(await running, count);
+    const jobs = await repo.listJobs(db, { type });
+    assert.equal(jobs.filter((j) => j.done_at !== null).length, count / 2);
+    assert.equal(jobs.filter((j) => j.done_at === null && j.locked_by === null && j.run_at === iso(addMs(clock.now(), 60_000))).length, count / 2);
+    assert.ok(transactions <= 3, `${count} outcomes took ${transactions} transactions`);
+  });
+
   test('a job enqueued in a transaction that rolls back never runs', async () => {
     const { db } = setup();
     const type = uniqueType('rolled-back');
