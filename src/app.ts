@@ -67,7 +67,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const metrics = createMetrics();
-  const redis = config.redisUrl ? createRedis(config.redisUrl) : undefined;
+  const redis = config.redisUrl ? await createRedis(config.redisUrl) : undefined;
   const services = createServices({ config, db: database.db, dialect: database.dialect, clock, metrics, redis });
   app.addHook('onClose', async () => { await services.close(); redis?.disconnect(); });
 

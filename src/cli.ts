@@ -19,7 +19,7 @@ import { readPasswordFromStdin } from './modules/accounts/read-password.ts';
 export async function withServices<T>(fn: (services: Services, config: Config) => Promise<T>): Promise<T> {
   const config = loadConfig();
   const database = connectDatabase(config.databaseUrl, { poolSize: 2 });
-  const redis = config.redisUrl ? createRedis(config.redisUrl) : undefined;
+  const redis = config.redisUrl ? await createRedis(config.redisUrl) : undefined;
   let services: Services | undefined;
   try {
     await migrateToLatest(database.db);

@@ -19,13 +19,13 @@ test('lockouts start at a minute after 10 failures and double with each further 
 
 for (const store of ['memory', 'redis'] as const) {
   describe(`sign-in throttle [${store}]`, { skip: store === 'redis' ? redisSkipReason : undefined }, () => {
-    const throttle = () => {
-      const redis = store === 'redis' ? createRedis(testRedisUrl!) : undefined;
+    const throttle = async () => {
+      const redis = store === 'redis' ? await createRedis(testRedisUrl!) : undefined;
       return { throttle: createSignInThrottle(redis), close: () => redis?.disconnect() };
     };
 
     test('500 successful sign-ins from one address in a minute all pass', async () => {
-      const { throttle: t, close } = throttle();
+      const { throttle: t, close } = await throttle();
       const address = unique('addr');
       try {
         for (let i = 0; i < 500; i++) {
@@ -42,7 +42,7 @@ for (const store of ['memory', 'redis'] as const) {
     });
 
     test('the 11th consecutive attempt after 10 failures is refused for about a minute; a success resets', async () => {
-      const { throttle: t, close } = throttle();
+      const { throttle: t, close } = await throttle();
       const address = unique('addr');
       try {
         for (let i = 0; i < 10; i++) await (await t.begin('victim@example.test', address)).failed();
@@ -62,7 +62,7 @@ for (const store of ['memory', 'redis'] as const) {
     });
 
     test('parallel guesses cannot slip past the limit', async () => {
-      const { throttle: t, close } = throttle();
+      const { throttle: t, close } = await throttle();
       const address = unique('addr');
       try {
         const outcomes = await Promise.allSettled(Array.from({ length: 40 }, () => t.begin('parallel@example.test', address)));
@@ -75,7 +75,7 @@ for (const store of ['memory', 'redis'] as const) {
     });
 
     test(`one address may fail at most ${MAX_FAILURES_PER_ADDRESS_PER_HOUR} times an hour, whatever the emails`, async () => {
-      const { throttle: t, close } = throttle();
+      const { throttle: t, close } = await throttle();
       const address = unique('addr');
       try {
         for (let i = 0; i < MAX_FAILURES_PER_ADDRESS_PER_HOUR; i++) await (await t.begin(`sweep${i}@example.test`, address)).failed();
@@ -102,7 +102,7 @@ test('createLimiter: consume throws TooManyAttemptsError with the seconds to wai
 });
 
 test('with Redis unreachable, limiting goes on in memory instead of failing', async () => {
-  const redis = createRedis('redis://127.0.0.1:1');
+  const redis = await createRedis('redis://127.0.0.1:1');
   redis.on('error', () => {});
   try {
     const limiter = createLimiter(redis, { keyPrefix: unique('down'), points: 1, durationSeconds: 30 });

@@ -26,7 +26,7 @@ export async function runWorkerProcess(config: Config, options: WorkerProcessOpt
   const log = createWorkerLog(config.logLevel);
   // Jobs hold a connection only while they query, so the pool needs not grow with the concurrency.
   const database = connectDatabase(config.databaseUrl, { poolSize: 10, backgroundCheckpoints: true });
-  const redis = config.redisUrl ? createRedis(config.redisUrl) : undefined;
+  const redis = config.redisUrl ? await createRedis(config.redisUrl) : undefined;
   redis?.on('error', (error: unknown) => log.warn({ err: error }, 'redis unavailable'));
   const applied = await migrateToLatest(database.db);
   if (applied.length) log.info({ migrations: applied }, 'migrations applied');

@@ -1,6 +1,5 @@
 // Outgoing mail. Every message is written to the outbox first; with SMTP_URL it is then delivered through
 // nodemailer, and failed deliveries are retried later. Without SMTP the outbox is where operators read it.
-import nodemailer from 'nodemailer';
 import type { Transporter } from 'nodemailer';
 import type { Db } from '../../db/database.ts';
 import type { Config } from '../../config.ts';
@@ -47,9 +46,7 @@ export function createMailService(deps: {
 }) {
   const { db, clock, config, metrics } = deps;
   const log = deps.log ?? (config.logLevel === 'silent' ? silentLog : consoleLog);
-  const transport: Transporter | undefined = config.smtpUrl
-    ? nodemailer.createTransport(config.smtpUrl, { from: config.mailFrom })
-    : undefined;
+  const transport = config.smtpUrl ? smtpTransport(config.smtpUrl, config.mailFrom) : undefined;
   const inFlight = new Set<Promise<void>>();
   let timer: NodeJS.Timeout | undefined;
 
@@ -81,7 +78,7 @@ export function createMailService(deps: {
       const mail = await repo.findMail(db, id);
       if (!mail) return;
       try {
-        await transport.sendMail({
+        await (await transport.get()).sendMail({
           from: config.mailFrom, to: mail.to_address, subject: mail.subject, text: mail.text_body,
           ...(mail.html_body ? { html: mail.html_body } : {}),
         });
@@ -127,7 +124,7 @@ export function createMailService(deps: {
     if (timer) clearInterval(timer);
     timer = undefined;
     await settle();
-    transport?.close();
+    await transport?.close();
   }
 
   start();
@@ -141,5 +138,16 @@ function toMailView(row: repo.MailRow): MailView {
   return {
     id: row.id, to: row.to_address, subject: row.subject, text: row.text_body, html: row.html_body,
     createdAt: row.created_at, sentAt: row.sent_at, attempts: row.attempts, lastError: row.last_error,
+  };
+}
+
+/** nodemailer is loaded with the first mail that goes out by SMTP, so a server without SMTP never carries it. */
+function smtpTransport(url: string, from: string) {
+  let transporter: Promise<Transporter> | undefined;
+  return {
+    get: () => (transporter ??= import('nodemailer').then(({ default: nodemailer }) => nodemailer.createTransport(url, { from }))),
+    async close() {
+      (await transporter)?.close();
+    },
   };
 }
