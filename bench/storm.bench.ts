@@ -26,6 +26,7 @@ import { freshDatabase, postgresAdminUrl, type BenchReport } from './support.ts'
 const ACCOUNTS = Number(process.env.STORM_ACCOUNTS ?? 10_000);
 const CONCURRENCY = Number(process.env.STORM_CONCURRENCY ?? 200);
 const TRIVIAL_REQUESTS = Number(process.env.STORM_TRIVIAL_REQUESTS ?? 40_000);
+const TRIVIAL_WARMUP_REQUESTS = 5_000;
 const SECRET = 'bench-secret-bench-secret-bench-secret-0123456789';
 const root = new URL('..', import.meta.url).pathname;
 const PROVISIONING_POLL_MS = 250;
@@ -36,15 +37,15 @@ interface Recipient { code: string; codeHash: string; token: string; cookie: str
 
 export async function run(): Promise<BenchReport> {
   const targets: BenchReport['targets'] = [];
-  const trivial = await measureTrivialRoute();
-  console.log(`trivial Fastify route: ${fmt(trivial.perSecond)} requests/s, p50 ${trivial.p50.toFixed(1)} ms, p99 ${trivial.p99.toFixed(1)} ms (${CONCURRENCY} clients)`);
-
   for (const kind of ['sqlite', 'postgres'] as const) {
     if (kind === 'postgres' && !postgresAdminUrl()) {
       console.log('storm on PostgreSQL skipped: set BENCH_DATABASE_URL or TEST_DATABASE_URL');
       continue;
     }
     const label = kind === 'sqlite' ? 'SQLite' : 'PostgreSQL';
+    // Measured right before each storm: on a shared machine, a yardstick from minutes earlier can be off by half.
+    const trivial = await measureTrivialRoute();
+    console.log(`trivial Fastify route: ${fmt(trivial.perSecond)} requests/s, p50 ${trivial.p50.toFixed(1)} ms, p99 ${trivial.p99.toFixed(1)} ms (${CONCURRENCY} clients)`);
     targets.push(...await onFreshDatabase(kind, (url) => storm(label, url, trivial.perSecond)));
     await onFreshDatabase(kind, (url) => databaseFloor(label, url, trivial.perSecond));
   }
@@ -233,6 +234,11 @@ async function measureTrivialRoute() {
   try {
     await waitForReady(port, '/ping');
     const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+    // Warm up both sides (JIT, sockets) first: the first thousands of requests run several times slower.
+    let warm = 0;
+    await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+      while (warm++ < TRIVIAL_WARMUP_REQUESTS) await send(agent, port, 'GET', '/ping', undefined);
+    }));
     const latencies: number[] = [];
     let next = 0;
     const started = performance.now();

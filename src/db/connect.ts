@@ -75,6 +75,8 @@ export function startCheckpointer(sqlite: SQLite.Database, path: string) {
   const worker = new Worker(CHECKPOINTER_SOURCE, {
     eval: true,
     workerData: { driver: createRequire(import.meta.url).resolve('better-sqlite3'), path, intervalMs: CHECKPOINT_INTERVAL_MS },
+    // It holds one connection and a timer: a small heap keeps its share of the server's memory small.
+    resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 4 },
   });
   worker.unref();
   sqlite.pragma(`wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
