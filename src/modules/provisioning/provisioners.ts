@@ -14,6 +14,8 @@ export interface SubscriptionForPlatform {
   credit: { amount: number; currency: string };
   validityDays: number;
   createdAt: string;
+  /** The platform's id once provisioned (null before). */
+  externalId: string | null;
 }
 
 export interface ProvisionRequest {
@@ -34,10 +36,21 @@ export type ProvisionOutcome =
   /** Not yet: ask again at `at`. */
   | { kind: 'later'; at: Date };
 
+/** A subscription cancelled in cloudpass, which the platform must stop. */
+export interface DisableRequest {
+  /** Stable across every retry: the webhook's `id` and `Idempotency-Key`. */
+  requestId: string;
+  createdAt: string;
+  subscription: SubscriptionForPlatform;
+  signal?: AbortSignal;
+}
+
 export interface Provisioner {
   readonly name: 'builtin' | 'webhook';
   /** Throws when the try failed and should be retried. */
   provision(request: ProvisionRequest): Promise<ProvisionOutcome>;
+  /** Stops the subscription on the platform; throws when the try failed and should be retried. */
+  disable(request: DisableRequest): Promise<void>;
 }
 
 export class ProvisioningError extends Error {
@@ -56,6 +69,9 @@ export function createBuiltinProvisioner(options: { delayMs: number }): Provisio
       if (request.now < readyAt) return { kind: 'later', at: readyAt };
       return { kind: 'provisioned', externalId: `builtin-${randomUUID()}` };
     },
+    async disable() {
+      // Nothing runs anywhere for a built-in subscription: there is nothing to stop.
+    },
   };
 }
 
@@ -68,40 +84,47 @@ export function createWebhookProvisioner(options: {
   const timeoutMs = options.timeoutMs ?? DEFAULT_WEBHOOK_TIMEOUT_MS;
   const nowSeconds = options.nowSeconds ?? (() => Math.floor(Date.now() / 1000));
 
+  /** One signed POST of `type` about a subscription; the answer's status and body, or a ProvisioningError. */
+  async function send(type: string, request: { requestId: string; createdAt: string; subscription: SubscriptionForPlatform; signal?: AbortSignal }) {
+    const body = JSON.stringify({ id: request.requestId, type, createdAt: request.createdAt, subscription: request.subscription });
+    const timeout = AbortSignal.timeout(timeoutMs);
+    let response: Response;
+    try {
+      response = await fetch(options.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json',
+          'user-agent': 'cloudpass-provisioner',
+          'cloudpass-signature': signPayload(options.secret, body, nowSeconds()),
+          'idempotency-key': request.requestId,
+        },
+        body,
+        redirect: 'error',
+        signal: request.signal ? AbortSignal.any([timeout, request.signal]) : timeout,
+      });
+    } catch (error) {
+      if (timeout.aborted) throw new ProvisioningError(`the provisioning webhook did not answer within ${timeoutMs} ms`);
+      throw new ProvisioningError(`the provisioning webhook could not be reached: ${describeFetchError(error)}`);
+    }
+    const text = await readBody(response, timeout, timeoutMs);
+    if (response.status < 200 || response.status > 299) {
+      throw new ProvisioningError(`the provisioning webhook answered ${response.status}${text ? `: ${text.slice(0, 200)}` : ''}`);
+    }
+    return { status: response.status, text };
+  }
+
   return {
     name: 'webhook',
     async provision(request) {
-      const body = JSON.stringify({
-        id: request.requestId, type: 'subscription.provision', createdAt: request.createdAt, subscription: request.subscription,
-      });
-      const timeout = AbortSignal.timeout(timeoutMs);
-      let response: Response;
-      try {
-        response = await fetch(options.url, {
-          method: 'POST',
-          headers: {
-            'content-type': 'application/json',
-            accept: 'application/json',
-            'user-agent': 'cloudpass-provisioner',
-            'cloudpass-signature': signPayload(options.secret, body, nowSeconds()),
-            'idempotency-key': request.requestId,
-          },
-          body,
-          redirect: 'error',
-          signal: request.signal ? AbortSignal.any([timeout, request.signal]) : timeout,
-        });
-      } catch (error) {
-        if (timeout.aborted) throw new ProvisioningError(`the provisioning webhook did not answer within ${timeoutMs} ms`);
-        throw new ProvisioningError(`the provisioning webhook could not be reached: ${describeFetchError(error)}`);
-      }
-      const text = await readBody(response, timeout, timeoutMs);
-      if (response.status < 200 || response.status > 299) {
-        throw new ProvisioningError(`the provisioning webhook answered ${response.status}${text ? `: ${text.slice(0, 200)}` : ''}`);
-      }
+      const { status, text } = await send('subscription.provision', request);
       const externalId = externalIdOf(text);
       if (externalId) return { kind: 'provisioned', externalId };
-      if (response.status === 202) return { kind: 'accepted' };
-      throw new ProvisioningError(`the provisioning webhook answered ${response.status} without an externalId`);
+      if (status === 202) return { kind: 'accepted' };
+      throw new ProvisioningError(`the provisioning webhook answered ${status} without an externalId`);
+    },
+    async disable(request) {
+      await send('subscription.disable', request);
     },
   };
 }

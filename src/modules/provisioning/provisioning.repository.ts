@@ -20,6 +20,13 @@ export async function activateSubscription(
   return activateProvisionable.affected(db, { id, ...change });
 }
 
+/** Keeps the platform's id of a subscription cancelled while the platform created it, so it can be stopped there. */
+export async function recordExternalIdOfCancelled(db: DbOrTrx, id: string, externalId: string): Promise<void> {
+  await db.updateTable('subscriptions').set({ external_id: externalId })
+    .where('id', '=', id).where('status', '=', 'cancelled').where('external_id', 'is', null)
+    .execute();
+}
+
 /** Conditional: only a pending or provisioning subscription fails; returns rows changed. */
 export async function failSubscription(db: DbOrTrx, id: string, reason: string, now: string): Promise<number> {
   const result = await db.updateTable('subscriptions')

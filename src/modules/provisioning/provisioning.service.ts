@@ -26,6 +26,8 @@ export const NOTIFY_JOB = 'subscription.notify';
 /** After a 202 the platform has this long (from the first try) to confirm, then the activation fails. */
 export const CONFIRM_DEADLINE_JOB = 'subscription.confirm-deadline';
 export const CONFIRM_WINDOW_MS = 24 * 60 * 60 * 1000;
+/** A subscription cancelled in cloudpass that the platform may be running: tell the platform to stop it. */
+export const DISABLE_JOB = 'subscription.disable';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -164,8 +166,8 @@ export function createProvisioningService(deps: ProvisioningDeps) {
     await enqueueJob(trx, { type: NOTIFY_JOB, payload: notice }, now);
   }
 
-  /** pending → provisioning, once, so the status page shows that work has started. */
-  async function markProvisioning(subscriptionId: string, log: JobLog) {
+  /** pending → provisioning, once, so the status page shows that work has started; false when it was not pending. */
+  async function markProvisioning(subscriptionId: string, log: JobLog): Promise<boolean> {
     const now = iso(clock.now());
     const changed = await db.transaction().execute(async (trx) => {
       if (await updateSubscriptionStatus(trx, subscriptionId, ['pending'], 'provisioning', now) === 0) return false;
@@ -173,6 +175,7 @@ export function createProvisioningService(deps: ProvisioningDeps) {
       return true;
     });
     if (changed) await publish(subscriptionId, 'provisioning', now, log);
+    return changed;
   }
 
   async function forPlatform(subscription: SubscriptionRow): Promise<SubscriptionForPlatform> {
@@ -181,7 +184,7 @@ export function createProvisioningService(deps: ProvisioningDeps) {
       id: subscription.id, offer: subscription.offer, accountId: subscription.account_id,
       redemptionId: subscription.redemption_id, profile: parseProfile(subscription.profile),
       credit: { amount: totals?.granted ?? 0, currency: subscription.credit_currency },
-      validityDays: subscription.validity_days, createdAt: subscription.created_at,
+      validityDays: subscription.validity_days, createdAt: subscription.created_at, externalId: subscription.external_id,
     };
   }
 
@@ -194,7 +197,11 @@ export function createProvisioningService(deps: ProvisioningDeps) {
       }
       const subscription = await findSubscription(db, subscriptionId);
       if (!subscription || !repo.PROVISIONABLE.includes(subscription.status)) return;
-      if (subscription.status === 'pending') await markProvisioning(subscriptionId, log);
+      if (subscription.status === 'pending' && !(await markProvisioning(subscriptionId, log))) {
+        // Cancelled since it was read: the platform is never asked to create it.
+        const current = await findSubscription(db, subscriptionId);
+        if (!current || !repo.PROVISIONABLE.includes(current.status)) return;
+      }
       let outcome;
       try {
         outcome = await provisioner.provision({
@@ -220,6 +227,12 @@ export function createProvisioningService(deps: ProvisioningDeps) {
       if (result.outcome === 'closed' || result.outcome === 'other_external_id') {
         log.warn({ subscription: subscriptionId, outcome: result.outcome, externalId: outcome.externalId }, 'provisioned, but the subscription was no longer waiting for it');
       }
+      // Cancelled while the platform was creating it: the platform now runs it, so it must stop it again
+      // (a disable sent at cancel time may have reached it before the subscription existed there).
+      if (result.outcome === 'closed' && result.view.status === 'cancelled') {
+        await repo.recordExternalIdOfCancelled(db, subscriptionId, outcome.externalId);
+        await requestDisable(subscriptionId, outcome.externalId);
+      }
     },
     async onGiveUp(payload, { error, log }) {
       const subscriptionId = subscriptionIdOf(payload);
@@ -235,6 +248,36 @@ export function createProvisioningService(deps: ProvisioningDeps) {
       const subscriptionId = subscriptionIdOf(payload);
       if (!subscriptionId) return;
       await giveUp(subscriptionId, 'the platform accepted provisioning (202) but never confirmed it', log);
+    },
+  };
+
+  /** `externalId`: what the platform answered for a subscription that was cancelled before it could be recorded. */
+  async function requestDisable(subscriptionId: string, externalId: string) {
+    await enqueueJob(db, { type: DISABLE_JOB, payload: { subscriptionId, externalId } }, clock.now());
+  }
+
+  /** Tells the platform to stop a cancelled subscription: retried like provisioning, audited once done. */
+  const disableHandler: JobHandler = {
+    async run(payload, { job, signal, log }) {
+      const subscriptionId = subscriptionIdOf(payload);
+      if (!subscriptionId) return;
+      const subscription = await findSubscription(db, subscriptionId);
+      if (!subscription || subscription.status !== 'cancelled') return;
+      const externalId = subscription.external_id ?? externalIdOf(payload);
+      await provisioner.disable({ requestId: job.id, createdAt: job.createdAt, subscription: { ...await forPlatform(subscription), externalId }, signal });
+      await db.transaction().execute((trx) => audit.record(trx, systemActor, 'subscription.disabled_on_platform', 'subscription', subscriptionId, {
+        requestId: job.id, provisioner: provisioner.name, externalId,
+      }));
+      metrics.provisioning.inc({ outcome: 'disabled' });
+      log.info({ subscription: subscriptionId }, 'the platform was told to stop a cancelled subscription');
+    },
+    async onGiveUp(payload, { error, log }) {
+      const subscriptionId = subscriptionIdOf(payload);
+      if (!subscriptionId) return;
+      const reason = (error instanceof Error ? error.message : String(error)).slice(0, 500);
+      await db.transaction().execute((trx) => audit.record(trx, systemActor, 'subscription.disable_failed', 'subscription', subscriptionId, { reason }));
+      metrics.provisioning.inc({ outcome: 'disable_failed' });
+      log.error({ subscription: subscriptionId, reason }, 'could not tell the platform to stop a cancelled subscription; it may still be running there');
     },
   };
 
@@ -266,6 +309,7 @@ export function createProvisioningService(deps: ProvisioningDeps) {
     /** The job handlers this module contributes to the worker. */
     handlers: {
       [PROVISION_JOB]: provisionHandler, [CONFIRM_DEADLINE_JOB]: confirmDeadlineHandler, [NOTIFY_JOB]: notifyHandler,
+      [DISABLE_JOB]: disableHandler,
     } as Record<string, JobHandler>,
   };
 }
@@ -275,6 +319,11 @@ export type ProvisioningService = ReturnType<typeof createProvisioningService>;
 function subscriptionIdOf(payload: unknown): string | undefined {
   const id = (payload as { subscriptionId?: unknown } | null)?.subscriptionId;
   return typeof id === 'string' && id !== '' ? id : undefined;
+}
+
+function externalIdOf(payload: unknown): string | null {
+  const id = (payload as { externalId?: unknown } | null)?.externalId;
+  return typeof id === 'string' && id !== '' ? id : null;
 }
 
 function offerName(subscription: SubscriptionRow): string {

@@ -307,6 +307,76 @@ describeEachDatabase('webhook provisioner', (ctx) => {
     assert.equal(platform.received.length, 0, 'a cancelled subscription is never sent to the platform');
   });
 
+  test('cancelling an active subscription tells the platform to stop it: a signed subscription.disable, retried until it succeeds', async () => {
+    const { app, config } = ctx();
+    platform.reset();
+    platform.script.push({ status: 200, body: { externalId: 'plat-stop' } }, { status: 500, body: { error: 'busy' } }, { status: 204 });
+    const { account, subscriptionId } = await signUp(app, config);
+    const jobs = worker(app);
+    await jobs.runDue();
+    assert.equal((await subscriptionRow(app, subscriptionId)).status, 'active');
+
+    const cancel = await app.inject({ method: 'POST', url: `/api/v1/subscriptions/${subscriptionId}/cancel`, headers: { cookie: account.cookie } });
+    assert.equal(cancel.statusCode, 200, cancel.body);
+    await jobs.runDue();
+    assert.ok(!(await auditActions(app, subscriptionId)).includes('subscription.disabled_on_platform'), 'not yet: the platform answered 500');
+    webhookClock.advance(1000);
+    await jobs.runDue();
+
+    const disables = platform.received.filter((r) => r.json.type === 'subscription.disable');
+    assert.equal(disables.length, 2);
+    checkSigned(disables);
+    assert.equal(disables[0]!.json.subscription.id, subscriptionId);
+    assert.equal(disables[0]!.json.subscription.externalId, 'plat-stop');
+    assert.ok((await auditActions(app, subscriptionId)).includes('subscription.disabled_on_platform'));
+    assert.equal((await subscriptionRow(app, subscriptionId)).status, 'cancelled');
+    await jobs.runDue();
+    assert.equal(platform.received.filter((r) => r.json.type === 'subscription.disable').length, 2, 'sent until it succeeded, then never again');
+  });
+
+  test('cancelled while the platform was creating it: once it answers, it is told to stop it, with its externalId', async () => {
+    const { app, config } = ctx();
+    const { account, subscriptionId } = await signUp(app, config);
+    const { db, audit, mail, subscriptionEvents, jobs: jobService } = app.services;
+    let answer!: () => void;
+    const answered = new Promise<void>((resolve) => { answer = resolve; });
+    let provisionCalled!: () => void;
+    const calling = new Promise<void>((resolve) => { provisionCalled = resolve; });
+    const disabled: string[] = [];
+    // The platform at the edge of the world: it takes its time creating the subscription.
+    const slowPlatform = createProvisioningService({
+      db, clock: webhookClock, config, metrics: app.metrics, audit, mail, subscriptionEvents,
+      provisioner: {
+        name: 'webhook',
+        async provision() { provisionCalled(); await answered; return { kind: 'provisioned', externalId: 'plat-slow' }; },
+        async disable(request) { disabled.push(`${request.subscription.id} ${request.subscription.externalId}`); },
+      },
+    });
+    const jobs = createJobWorker({ db, dialect: jobService.dialect, clock: webhookClock, handlers: slowPlatform.handlers, log: silent });
+    const running = jobs.runDue();
+    await calling;
+    const cancel = await app.inject({ method: 'POST', url: `/api/v1/subscriptions/${subscriptionId}/cancel`, headers: { cookie: account.cookie } });
+    assert.equal(cancel.statusCode, 200, cancel.body);
+    answer();
+    await running;
+    const row = await subscriptionRow(app, subscriptionId);
+    assert.deepEqual([row.status, row.external_id], ['cancelled', 'plat-slow']);
+    // Cancelled while provisioning, so a disable was also queued at once; the platform may get both,
+    // but the one sent after its answer names what it created.
+    assert.ok(disabled.includes(`${subscriptionId} plat-slow`), `told to stop what it just created: ${disabled.join(', ')}`);
+    assert.ok(disabled.every((d) => d.startsWith(subscriptionId)));
+  });
+
+  test('cancelling before provisioning started sends nothing to the platform', async () => {
+    const { app, config } = ctx();
+    platform.reset();
+    const { account, subscriptionId } = await signUp(app, config);
+    const cancel = await app.inject({ method: 'POST', url: `/api/v1/subscriptions/${subscriptionId}/cancel`, headers: { cookie: account.cookie } });
+    assert.equal(cancel.statusCode, 200);
+    await worker(app).runDue();
+    assert.equal(platform.received.length, 0);
+  });
+
   test('a 202 the platform never confirms fails after a day, with a support case', async () => {
     const { app, config } = ctx();
     platform.reset();

@@ -75,6 +75,10 @@ export interface Offer {
 export const TERMINAL_STATUSES: ReadonlySet<SubscriptionStatus> = new Set(['active', 'failed', 'cancelled', 'disabled', 'expired', 'deleted']);
 const CANCELLABLE: readonly SubscriptionStatus[] = ['pending', 'provisioning', 'active'];
 const PROVISION_JOB = 'subscription.provision';
+/** Handled by the provisioning module: the platform stops a subscription cancelled here. */
+const DISABLE_JOB = 'subscription.disable';
+/** Statuses in which the platform may already run the subscription, so a cancel must reach it. */
+const ON_PLATFORM: readonly SubscriptionStatus[] = ['provisioning', 'active'];
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 
 /** Thrown inside the activation transaction to roll it back when another request got there first. */
@@ -311,8 +315,10 @@ export function createSubscriptionService(deps: SubscriptionServiceDeps) {
     const changed = await db.transaction().execute(async (trx) => {
       if ((await repo.updateSubscriptionStatus(trx, id, CANCELLABLE, 'cancelled', at)) !== 1) return false;
       await audit.record(trx, actor, 'subscription.cancelled', 'subscription', id, { from: row.status });
+      if (ON_PLATFORM.includes(row.status)) await enqueueJob(trx, { type: DISABLE_JOB, payload: { subscriptionId: id } }, clock.now());
       return true;
     });
+    if (changed) deps.wakeJobs?.();
     const view = await get(account.id, id);
     if (!changed && view.status !== 'cancelled') {
       throw new DomainError('conflict', `This subscription is ${view.status} and can no longer be cancelled.`);
