@@ -12,6 +12,8 @@ export interface AccountView {
   /** Not part of the public account object; used for the operator console. */
   operatorAdmin: boolean;
   organizationRole: 'admin' | 'member' | null;
+  /** False for members who only ever signed in through their organization's single sign-on. */
+  hasPassword: boolean;
 }
 
 export function toAccountView(row: AccountRow): AccountView {
@@ -25,6 +27,7 @@ export function toAccountView(row: AccountRow): AccountView {
     country: row.country,
     operatorAdmin: row.operator_admin === 1,
     organizationRole: row.organization_role,
+    hasPassword: row.password_hash !== null,
   };
 }
 

@@ -585,7 +585,7 @@ function AccountPage(props: {
             <Actions><Button>Save profile</Button></Actions>
           </Form>
         </Card>
-        <Card title="Password">
+        {account.hasPassword ? (<Card title="Password">
           <Form action="/account/password" csrfToken={ctx.csrfToken} aria-label="Change password">
             <input type="text" name="username" value={account.email} autocomplete="username" hidden readOnly aria-hidden="true" tabIndex={-1} />
             <TextField name="currentPassword" label="Current password" type="password" autocomplete="current-password" error={passwordErrors.currentPassword} required maxLength={256} />
@@ -593,7 +593,11 @@ function AccountPage(props: {
               hint="At least 8 characters. Other devices will be signed out." />
             <Actions><Button>Change password</Button></Actions>
           </Form>
-        </Card>
+        </Card>) : (<Card title="Password">
+          {account.organization
+            ? <p>You sign in with {account.organization.name}’s sign-in page, so your password is kept there, not in cloudpass.</p>
+            : <p>This account has no password yet. To set one, sign out and use “Forgot password?” on the sign-in page.</p>}
+        </Card>)}
       </div>
       <p class="small muted">To sign out, use “Sign out” at the top of the page.</p>
     </Page>

@@ -137,6 +137,12 @@ describeEachDatabase('organization sign-in through OpenID Connect', (ctx) => {
     const joined = members.json().items.find((m: { email: string }) => m.email === email);
     assert.deepEqual([joined.role, joined.status, joined.displayName, joined.country], ['member', 'active', 'Nia Newcomer', 'DE']);
     assert.ok((await app.services.audit.list({ subjectId: account.id })).some((e) => e.action === 'organization.member_joined'));
+
+    // They have no cloudpass password, so their account page offers none to change.
+    const page = await app.inject({ url: '/account', headers: { cookie: sessionCookie(done)! } });
+    assert.equal(page.statusCode, 200);
+    assert.doesNotMatch(page.body, /Change password/);
+    assert.ok(page.body.includes(`You sign in with ${organization.name}`), 'says where the password is kept');
   });
 
   test('a person whose domain is not verified, or whose email is not confirmed, is refused with a clear page', async () => {
