@@ -57,6 +57,14 @@ export async function useToken(db: DbOrTrx, tokenHash: string, purpose: AccountT
   return db.selectFrom('account_tokens').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
 }
 
+/** The account an unused, unexpired token belongs to, without using the token. */
+export async function findLiveToken(db: DbOrTrx, tokenHash: string, purpose: AccountTokenPurpose, now: string): Promise<AccountTokenRow | undefined> {
+  return db.selectFrom('account_tokens').selectAll()
+    .where('token_hash', '=', tokenHash).where('purpose', '=', purpose)
+    .where('used_at', 'is', null).where('expires_at', '>', now)
+    .executeTakeFirst();
+}
+
 /** Invalidates every other outstanding token of this purpose (e.g. older reset links after a reset). */
 export async function expireTokens(db: DbOrTrx, accountId: string, purpose: AccountTokenPurpose, now: string): Promise<void> {
   await db.updateTable('account_tokens').set({ used_at: now })

@@ -97,6 +97,12 @@ export function createAccountService(deps: {
     return row.account_id;
   }
 
+  /** Whose link this is, while it still works; nothing is used up (a page shows it before the form). */
+  async function tokenHolder(token: string, purpose: AccountTokenPurpose): Promise<string | undefined> {
+    if (typeof token !== 'string' || token.length === 0 || token.length > 200) return undefined;
+    return (await repo.findLiveToken(db, hashToken(token), purpose, iso(clock.now())))?.account_id;
+  }
+
   // ---- sign-up and verification ----------------------------------------------
 
   async function createPersonalAccount(input: PersonalAccountInput, actor?: Actor): Promise<AccountView> {
@@ -323,7 +329,7 @@ export function createAccountService(deps: {
   }
 
   return {
-    issueToken, consumeToken, createPersonalAccount, verifyEmail, resendVerification, setPassword,
+    issueToken, consumeToken, tokenHolder, createPersonalAccount, verifyEmail, resendVerification, setPassword,
     requestPasswordReset, confirmPasswordReset, changePassword, authenticate, resolveChoice, findAccount,
     updateProfile, createOperatorAdmin,
   };

@@ -259,7 +259,11 @@ export async function organizationPages(app: FastifyInstance, context: ModuleCon
   // (The app-wide same-origin referrer policy keeps the token in the address from reaching other sites.)
   pages.get('/invitation', { schema: { ...hidden, querystring: Type.Object({ token: Type.Optional(Type.String({ maxLength: 500 })) }) } }, async (request, reply) => {
     const ctx = await context.pages.pageContext(request, reply);
-    return sendPage(reply, <InvitationPage ctx={ctx} token={request.query.token ?? ''} />);
+    const token = request.query.token ?? '';
+    if (!token) return sendPage(reply, <InvitationPage ctx={ctx} token="" />);
+    const invitation = await organizations.describeInvitation(token);
+    if (!invitation) return sendPage(reply, <InvitationPage ctx={ctx} token="" problem={INVITATION_GONE} />, 410);
+    return sendPage(reply, <InvitationPage ctx={ctx} token={token} invitation={invitation} />);
   });
 
   pages.post('/invitation', { schema: { ...hidden, body: formBody(['token', 'password']) } }, async (request, reply) => {
@@ -276,7 +280,8 @@ export async function organizationPages(app: FastifyInstance, context: ModuleCon
         return sendPage(reply, <InvitationPage ctx={ctx} token="" problem={error.message} />, 400);
       }
       if (error instanceof DomainError && ['validation_failed', 'weak_password'].includes(error.code)) {
-        return sendPage(reply, <InvitationPage ctx={ctx} token={token} errors={fieldErrors(error)} />, 400);
+        const invitation = await organizations.describeInvitation(token);
+        return sendPage(reply, <InvitationPage ctx={ctx} token={token} invitation={invitation} errors={fieldErrors(error)} />, 400);
       }
       throw error;
     }
@@ -628,15 +633,21 @@ function RemoveMemberPage(props: { ctx: PageContext; member: MemberView }) {
   );
 }
 
-function InvitationPage(props: { ctx: PageContext; token: string; problem?: string; errors?: FieldErrors }) {
-  const { ctx, errors = {} } = props;
+const INVITATION_GONE = 'This invitation is not valid any more: it may have expired or been used already. Ask your organization\u2019s admin to invite you again.';
+
+function InvitationPage(props: {
+  ctx: PageContext; token: string; invitation?: { email: string; organizationName: string }; problem?: string; errors?: FieldErrors;
+}) {
+  const { ctx, errors = {}, invitation } = props;
   return (
     <Page ctx={ctx} title={Object.keys(errors).length ? 'Error: Set your password' : 'Set your password'}>
       <h1>Set your password</h1>
       {props.problem ? <Alert kind="error" title="This invitation does not work">{props.problem}</Alert> : null}
       {props.token ? (
         <>
-          <p class="lead">You were invited to an organization on cloudpass. Choose a password for your work or school account.</p>
+          {invitation
+            ? <p class="lead"><strong>{invitation.organizationName}</strong> invited <strong class="break-anywhere">{invitation.email}</strong> to cloudpass. Choose a password for this work or school account.</p>
+            : <p class="lead">You were invited to an organization on cloudpass. Choose a password for your work or school account.</p>}
           <Card>
             <Form action="/invitation" csrfToken={ctx.csrfToken} aria-label="Set your password">
               <input type="hidden" name="token" value={props.token} />

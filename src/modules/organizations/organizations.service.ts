@@ -105,6 +105,7 @@ export interface OrganizationServiceDeps {
   accounts: {
     issueToken(trx: Trx, accountId: string, purpose: 'invite' | 'verify_email', ttlMs: number): Promise<string>;
     consumeToken(trx: Trx, token: string, purpose: 'invite'): Promise<string>;
+    tokenHolder(token: string, purpose: 'invite'): Promise<string | undefined>;
   };
   /** DNS TXT look-up; node:dns/promises by default. DNS is the edge of the world, so tests pass their own. */
   resolveTxt?: ResolveTxt;
@@ -265,6 +266,14 @@ export function createOrganizationService(deps: OrganizationServiceDeps) {
       await audit.record(trx, actor, 'organization.member_role_changed', 'account', accountId, { organizationId, from: member.organization_role, to: role });
       return toMemberView((await repo.findMember(trx, organizationId, accountId))!);
     });
+  }
+
+  /** Who was invited, and to which organization, while the invitation still works. */
+  async function describeInvitation(token: string): Promise<{ email: string; organizationName: string } | undefined> {
+    const accountId = await accounts.tokenHolder(token, 'invite');
+    const row = accountId ? await findAccountById(db, accountId) : undefined;
+    if (!row?.organization_name) return undefined;
+    return { email: row.email, organizationName: row.organization_name };
   }
 
   /** The invited person chose a password: their email is proven, and they can sign in. Returns the account. */
@@ -499,7 +508,7 @@ export function createOrganizationService(deps: OrganizationServiceDeps) {
   }
 
   return {
-    createOrganization, getOrganization, listMembers, addMember, removeMember, setMemberRole, acceptInvitation,
+    createOrganization, getOrganization, listMembers, addMember, removeMember, setMemberRole, describeInvitation, acceptInvitation,
     addDomain, removeDomain, verifyDomain, findByEmailDomain, configureOidc, removeOidc, startOidcSignIn,
     finishOidcSignIn, redirectUri,
   };

@@ -168,6 +168,24 @@ describeEachDatabase('organizations', (ctx) => {
     assert.equal(forged.json().code, 'invalid_token');
   });
 
+  test('the invitation page names the organization and the invited email; a used link says so before any password is typed', async () => {
+    const { app } = ctx();
+    const org = await organizationWithAdmin(app);
+    const { email } = await inviteMember(app, org.organization.id, org.adminCookie);
+    const mail = await receiver.waitFor(email, (m) => m.text.includes('/invitation?token='));
+    const token = linkToken(mail, '/invitation');
+    const page = await openPage(app, `/invitation?token=${encodeURIComponent(token)}`);
+    assert.equal(page.response.statusCode, 200);
+    assert.ok(page.response.body.includes(`<strong>${org.organization.name}</strong> invited`), 'names the organization');
+    assert.ok(page.response.body.includes(email), 'names the invited email');
+    assert.equal((await app.inject({ method: 'POST', url: '/api/v1/invitations/accept', payload: { token, password: PASSWORD } })).statusCode, 200);
+
+    const used = await openPage(app, `/invitation?token=${encodeURIComponent(token)}`);
+    assert.equal(used.response.statusCode, 410);
+    assert.match(used.response.body, /not valid any more/);
+    assert.doesNotMatch(used.response.body, /name="password"/, 'no form that cannot work');
+  });
+
   test('removing a member ends their sessions at once; never yourself, never the last admin', async () => {
     const { app } = ctx();
     const org = await organizationWithAdmin(app);
