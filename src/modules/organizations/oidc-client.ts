@@ -1,5 +1,7 @@
 // The relying-party side of an organization's OpenID Connect provider, through openid-client:
 // discovery, the authorization code flow with PKCE, and the claims cloudpass needs.
+import { lookup } from 'node:dns/promises';
+import { BlockList, isIP } from 'node:net';
 import * as oidc from 'openid-client';
 import { DomainError } from '../../lib/errors.ts';
 
@@ -47,6 +49,40 @@ export function parseIssuer(text: string, options: Pick<OidcClientOptions, 'allo
   return url;
 }
 
+/**
+ * Addresses an organization's provider may not live at: any organization admin can name an issuer, and
+ * cloudpass fetches it from inside the operator's network, so it must not become a way to reach private
+ * services (loopback, private ranges, link-local and cloud metadata, carrier-grade NAT, unique local).
+ */
+const internalAddresses = new BlockList();
+for (const [network, prefix] of [['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.168.0.0', 16], ['224.0.0.0', 3]] as const) {
+  internalAddresses.addSubnet(network, prefix, 'ipv4');
+}
+for (const [network, prefix] of [['::', 127], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8]] as const) {
+  internalAddresses.addSubnet(network, prefix, 'ipv6');
+}
+
+function isInternalAddress(address: string): boolean {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
+  if (mapped) return internalAddresses.check(mapped, 'ipv4');
+  return internalAddresses.check(address, isIP(address) === 6 ? 'ipv6' : 'ipv4');
+}
+
+/** Refuses a URL whose host is, or resolves to, an internal address (loopback stays allowed where insecure loopback is). */
+async function assertPublicHost(url: URL, options: Pick<OidcClientOptions, 'allowInsecureLoopbackIssuers'>, what = 'issuer'): Promise<void> {
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  let addresses: string[];
+  try {
+    addresses = isIP(host) ? [host] : (await lookup(host, { all: true, verbatim: true })).map((a) => a.address);
+  } catch {
+    throw issuerError(`The ${what}'s host ${host} could not be found.`);
+  }
+  const loopbackAllowed = options.allowInsecureLoopbackIssuers && LOOPBACK_HOSTS.has(url.hostname);
+  if (!loopbackAllowed && addresses.some(isInternalAddress)) {
+    throw issuerError(`The ${what} must be reachable on the internet: ${host} is a private or local address.`);
+  }
+}
+
 const issuerError = (message: string) =>
   new DomainError('validation_failed', message, { errors: [{ path: 'issuer', message }] });
 
@@ -59,6 +95,7 @@ export function createOidcClients(options: OidcClientOptions) {
     const hit = cache.get(key);
     if (hit && hit.until > Date.now()) return hit.config;
     const issuer = parseIssuer(settings.issuer, options);
+    await assertPublicHost(issuer, options);
     const execute = isLoopbackHttp(issuer) ? [oidc.allowInsecureRequests] : [];
     let config: oidc.Configuration;
     try {
@@ -70,6 +107,11 @@ export function createOidcClients(options: OidcClientOptions) {
       throw new DomainError('oidc_discovery_failed',
         `We could not read the OpenID Connect configuration at ${issuer.href.replace(/\/$/, '')}/.well-known/openid-configuration: ${reason(error)}`,
         { errors: [{ path: 'issuer', message: 'No working OpenID Connect provider was found at this issuer URL.' }] });
+    }
+    // The endpoints the discovery document names are fetched later: they must be public too.
+    const metadata = config.serverMetadata();
+    for (const [what, endpoint] of [['token endpoint', metadata.token_endpoint], ['key set', metadata.jwks_uri], ['userinfo endpoint', metadata.userinfo_endpoint]] as const) {
+      if (endpoint) await assertPublicHost(new URL(endpoint), options, `provider's ${what}`);
     }
     for (const [k, v] of cache) if (v.until <= Date.now()) cache.delete(k);
     cache.set(key, { config, until: Date.now() + CACHE_MS });

@@ -50,6 +50,14 @@ async function inviteMember(app: App, organizationId: string, adminCookie: strin
   return { member: response.json() as { id: string; email: string; status: string; role: string }, email };
 }
 
+/** An organization, a member invited to it, and the token of the emailed invitation link. */
+async function invitation(app: App) {
+  const org = await organizationWithAdmin(app);
+  const { email } = await inviteMember(app, org.organization.id, org.adminCookie);
+  const mail = await receiver.waitFor(email, (m) => m.text.includes('/invitation?token='));
+  return { org, email, token: linkToken(mail, '/invitation') };
+}
+
 async function acceptInvitation(app: App, email: string) {
   const mail = await receiver.waitFor(email, (m) => m.text.includes('/invitation?token='));
   const token = linkToken(mail, '/invitation');
@@ -150,10 +158,7 @@ describeEachDatabase('organizations', (ctx) => {
 
   test('an invitation works once, and a weak password keeps the invitation usable', async () => {
     const { app } = ctx();
-    const org = await organizationWithAdmin(app);
-    const { email } = await inviteMember(app, org.organization.id, org.adminCookie);
-    const mail = await receiver.waitFor(email, (m) => m.text.includes('/invitation?token='));
-    const token = linkToken(mail, '/invitation');
+    const { token } = await invitation(app);
 
     const weak = await app.inject({ method: 'POST', url: '/api/v1/invitations/accept', payload: { token, password: 'short' } });
     assert.equal(weak.statusCode, 400);
@@ -170,10 +175,7 @@ describeEachDatabase('organizations', (ctx) => {
 
   test('the invitation page names the organization and the invited email; a used link says so before any password is typed', async () => {
     const { app } = ctx();
-    const org = await organizationWithAdmin(app);
-    const { email } = await inviteMember(app, org.organization.id, org.adminCookie);
-    const mail = await receiver.waitFor(email, (m) => m.text.includes('/invitation?token='));
-    const token = linkToken(mail, '/invitation');
+    const { org, email, token } = await invitation(app);
     const page = await openPage(app, `/invitation?token=${encodeURIComponent(token)}`);
     assert.equal(page.response.statusCode, 200);
     assert.ok(page.response.body.includes(`<strong>${org.organization.name}</strong> invited`), 'names the organization');
@@ -396,10 +398,7 @@ describeEachDatabase('organizations', (ctx) => {
 
   test('the invitation page keeps the link usable after a weak password and signs in after a good one', async () => {
     const { app } = ctx();
-    const org = await organizationWithAdmin(app);
-    const { email } = await inviteMember(app, org.organization.id, org.adminCookie);
-    const mail = await receiver.waitFor(email, (m) => m.text.includes('/invitation?token='));
-    const token = linkToken(mail, '/invitation');
+    const { token } = await invitation(app);
     const page = await openPage(app, `/invitation?token=${encodeURIComponent(token)}`);
     assert.match(page.response.body, /<label[^>]*>Password<\/label>/);
     assert.match(page.response.body, />Set password</);
