@@ -21,6 +21,7 @@ import { createSubscriptionService } from './modules/subscriptions/subscriptions
 import { createCreditService } from './modules/credit/credit.service.ts';
 import { createSettingsService } from './modules/settings/settings.service.ts';
 import { createJobService } from './modules/jobs/jobs.service.ts';
+import type { HousekeepingTask } from './modules/jobs/housekeeping.ts';
 import { createProvisioningService } from './modules/provisioning/provisioning.service.ts';
 import { createSupportService } from './modules/support/support.service.ts';
 
@@ -55,9 +56,15 @@ export function createServices(infra: Infrastructure) {
   const campaigns = createCampaignService({ db, clock, audit, metrics: infra.metrics });
   const codes = createCodeService({ db, clock, audit, metrics: infra.metrics, hashCode: codeHasher(config) });
   const support = createSupportService({ db, clock, config, audit, mail, subscriptions });
+  /** What every process that works jobs deletes now and then (src/modules/jobs/housekeeping.ts). */
+  const housekeeping: HousekeepingTask[] = [
+    { name: 'expired sessions', run: () => sessions.purgeExpired() },
+    { name: 'idempotency keys', run: () => subscriptions.purgeIdempotencyKeys() },
+    { name: 'finished jobs', run: () => jobs.purgeFinished() },
+  ];
   // services:end — modules add their services above this line
   const close = async () => { for (const fn of closers) await fn(); };
-  return { db, config, clock, metrics: infra.metrics, redis: infra.redis, audit, apiKeys, sessions, campaigns, codes, subscriptionEvents, credit, settings, subscriptions, mail, accounts, redemptions, organizations, jobs, provisioning, support, close };
+  return { db, config, clock, metrics: infra.metrics, redis: infra.redis, audit, apiKeys, sessions, campaigns, codes, subscriptionEvents, credit, settings, subscriptions, mail, accounts, redemptions, organizations, jobs, provisioning, support, housekeeping, close };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -108,6 +108,12 @@ export async function markFailed(db: DbOrTrx, id: string, workerId: string, at: 
   return Number(result.numUpdatedRows) === 1;
 }
 
+/** Jobs done before `before` (failed ones stay, for operators to look into). */
+export async function deleteJobsDoneBefore(db: DbOrTrx, before: string): Promise<number> {
+  const result = await db.deleteFrom('jobs').where('done_at', '<', before).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
 export async function findJob(db: DbOrTrx, id: string): Promise<JobRow | undefined> {
   return db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
 }

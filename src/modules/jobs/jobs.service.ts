@@ -3,7 +3,8 @@
 import type { Dialect } from '../../db/connect.ts';
 import type { Db, DbOrTrx } from '../../db/database.ts';
 import type { Clock } from '../../lib/clock.ts';
-import { enqueueJob, type NewJob } from './jobs.repository.ts';
+import { addMs, iso } from '../../lib/clock.ts';
+import { deleteJobsDoneBefore, enqueueJob, type NewJob } from './jobs.repository.ts';
 import { createJobWorker, type JobHandlers, type JobLog, type JobWorker } from './job-worker.ts';
 
 export interface WorkerSettings {
@@ -13,6 +14,9 @@ export interface WorkerSettings {
   workerId?: string;
   leaseMs?: number;
 }
+
+/** Done jobs are kept this long, for looking into what happened. */
+export const FINISHED_JOB_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 
 export function createJobService(deps: { db: Db; dialect: Dialect; clock: Clock; handlers: JobHandlers }) {
   const { db, dialect, clock, handlers } = deps;
@@ -35,7 +39,12 @@ export function createJobService(deps: { db: Db; dialect: Dialect; clock: Clock;
     return { ...worker, stop: async () => { await stop(); workers.delete(worker); } };
   }
 
-  return { dialect, handlers, enqueue, wake, createWorker };
+  /** Housekeeping: forgets jobs done more than a week ago; returns how many. */
+  async function purgeFinished(): Promise<number> {
+    return deleteJobsDoneBefore(db, iso(addMs(clock.now(), -FINISHED_JOB_TTL_MS)));
+  }
+
+  return { dialect, handlers, enqueue, wake, createWorker, purgeFinished };
 }
 
 export type JobService = ReturnType<typeof createJobService>;

@@ -8,13 +8,16 @@ import { createMetrics } from '../../http/metrics.ts';
 import { systemClock } from '../../lib/clock.ts';
 import { createRedis } from '../../lib/redis.ts';
 import { createServices } from '../../services.ts';
+import { startHousekeeping } from './housekeeping.ts';
 import { createWorkerLog } from './worker-log.ts';
 
 /** For `addBackgroundTask`: the in-process worker of `serve`, built from the app's services. */
 export function jobWorkerTask(app: App): { stop(): Promise<void> } {
-  const worker = app.services.jobs.createWorker({ log: app.log.child({ component: 'jobs' }) });
+  const log = app.log.child({ component: 'jobs' });
+  const worker = app.services.jobs.createWorker({ log });
   worker.start();
-  return { stop: () => worker.stop() };
+  const housekeeping = startHousekeeping(app.services.housekeeping, log);
+  return { stop: async () => { await housekeeping.stop(); await worker.stop(); } };
 }
 
 export interface WorkerProcessOptions {
@@ -35,6 +38,7 @@ export async function runWorkerProcess(config: Config, options: WorkerProcessOpt
   });
   const worker = services.jobs.createWorker({ log, concurrency: options.concurrency });
   worker.start();
+  const housekeeping = startHousekeeping(services.housekeeping, log);
 
   await new Promise<void>((resolve) => {
     const onSignal = (signal: string) => {
@@ -44,6 +48,7 @@ export async function runWorkerProcess(config: Config, options: WorkerProcessOpt
     process.once('SIGTERM', onSignal);
     process.once('SIGINT', onSignal);
   });
+  await housekeeping.stop();
   await worker.stop();
   await services.close();
   redis?.disconnect();

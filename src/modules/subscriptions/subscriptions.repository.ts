@@ -136,6 +136,11 @@ export async function insertIdempotencyKeyIfAbsent(db: DbOrTrx, row: Idempotency
   await db.insertInto('idempotency_keys').values(row).onConflict((oc) => oc.columns(['account_id', 'key']).doNothing()).execute();
 }
 
+export async function deleteIdempotencyKeysCreatedBefore(db: DbOrTrx, before: string): Promise<number> {
+  const result = await db.deleteFrom('idempotency_keys').where('created_at', '<', before).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
 /** A unique or primary key violation, as better-sqlite3 and pg report it. */
 export function isUniqueViolation(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;

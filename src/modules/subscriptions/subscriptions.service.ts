@@ -80,6 +80,11 @@ const DISABLE_JOB = 'subscription.disable';
 /** Statuses in which the platform may already run the subscription, so a cancel must reach it. */
 const ON_PLATFORM: readonly SubscriptionStatus[] = ['provisioning', 'active'];
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
+/**
+ * How long a key answers with its first response. Retries come within minutes; after this, the same
+ * request still makes nothing twice (the redemption is activated, the trial used) and answers 200.
+ */
+export const IDEMPOTENCY_KEY_TTL_MS = 24 * 60 * 60 * 1000;
 
 /** Thrown inside the activation transaction to roll it back when another request got there first. */
 class ActivationRace extends Error {}
@@ -327,7 +332,12 @@ export function createSubscriptionService(deps: SubscriptionServiceDeps) {
     return view;
   }
 
-  return { list, get, currentStatus, passForActivation, awaitingActivation, offers, activate, cancel };
+  /** Housekeeping: forgets keys older than IDEMPOTENCY_KEY_TTL_MS; returns how many. */
+  async function purgeIdempotencyKeys(): Promise<number> {
+    return repo.deleteIdempotencyKeysCreatedBefore(db, iso(new Date(clock.now().getTime() - IDEMPOTENCY_KEY_TTL_MS)));
+  }
+
+  return { list, get, currentStatus, passForActivation, awaitingActivation, offers, activate, cancel, purgeIdempotencyKeys };
 }
 
 export type SubscriptionService = ReturnType<typeof createSubscriptionService>;
