@@ -237,7 +237,7 @@ export function createProvisioningService(deps: ProvisioningDeps) {
     async onGiveUp(payload, { error, log }) {
       const subscriptionId = subscriptionIdOf(payload);
       if (!subscriptionId) return;
-      const reason = (error instanceof Error ? error.message : String(error)).slice(0, 500);
+      const reason = giveUpReason(error);
       await giveUp(subscriptionId, reason, log);
     },
   };
@@ -265,17 +265,17 @@ export function createProvisioningService(deps: ProvisioningDeps) {
       if (!subscription || subscription.status !== 'cancelled') return;
       const externalId = subscription.external_id ?? externalIdOf(payload);
       await provisioner.disable({ requestId: job.id, createdAt: job.createdAt, subscription: { ...await forPlatform(subscription), externalId }, signal });
-      await db.transaction().execute((trx) => audit.record(trx, systemActor, 'subscription.disabled_on_platform', 'subscription', subscriptionId, {
+      await audit.record(db, systemActor, 'subscription.disabled_on_platform', 'subscription', subscriptionId, {
         requestId: job.id, provisioner: provisioner.name, externalId,
-      }));
+      });
       metrics.provisioning.inc({ outcome: 'disabled' });
       log.info({ subscription: subscriptionId }, 'the platform was told to stop a cancelled subscription');
     },
     async onGiveUp(payload, { error, log }) {
       const subscriptionId = subscriptionIdOf(payload);
       if (!subscriptionId) return;
-      const reason = (error instanceof Error ? error.message : String(error)).slice(0, 500);
-      await db.transaction().execute((trx) => audit.record(trx, systemActor, 'subscription.disable_failed', 'subscription', subscriptionId, { reason }));
+      const reason = giveUpReason(error);
+      await audit.record(db, systemActor, 'subscription.disable_failed', 'subscription', subscriptionId, { reason });
       metrics.provisioning.inc({ outcome: 'disable_failed' });
       log.error({ subscription: subscriptionId, reason }, 'could not tell the platform to stop a cancelled subscription; it may still be running there');
     },
@@ -320,6 +320,8 @@ function subscriptionIdOf(payload: unknown): string | undefined {
   const id = (payload as { subscriptionId?: unknown } | null)?.subscriptionId;
   return typeof id === 'string' && id !== '' ? id : undefined;
 }
+
+const giveUpReason = (error: unknown) => (error instanceof Error ? error.message : String(error)).slice(0, 500);
 
 function externalIdOf(payload: unknown): string | null {
   const id = (payload as { externalId?: unknown } | null)?.externalId;
