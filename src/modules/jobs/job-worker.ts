@@ -268,6 +268,8 @@ function createOutcomeRecorder(db: Db, workerId: string) {
       const batch = waiting;
       waiting = [];
       try {
+        // In id order, so two batches that meet on rows whose lease changed hands lock them in one order.
+        batch.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
         const kept = await db.transaction().execute(async (trx) => {
           const results: boolean[] = [];
           for (const { id, outcome } of batch) {
