@@ -11,7 +11,7 @@ import type { App } from './app.ts';
 import type { Config } from './config.ts';
 import { databaseTargets } from './testing/harness.ts';
 import { apiKeyHeader, createAccount, uniqueEmail } from './testing/factories.ts';
-import { browserSkipReason, closePage, expectAccessible, expectNoSidewaysScroll, launchBrowser, openPage, phoneViewport, screenshot } from './testing/browser.ts';
+import { browserSkipReason, closePage, expectAccessible, expectNoSidewaysScroll, launchBrowser, navigateAllowingSelfReload, openPage, phoneViewport, screenshot } from './testing/browser.ts';
 import { startLiveServer, type LiveServer } from './testing/server.ts';
 import { hashPassword } from './modules/accounts/passwords.ts';
 import type { JobWorker } from './modules/jobs/job-worker.ts';
@@ -41,7 +41,9 @@ for (const target of databaseTargets()) {
     let step = 0;
 
     before(async () => {
-      server = await startLiveServer({ target: target.name, smtp: true, env: { PROVISION_DELAY_MS: '1500' } });
+      // Long enough for the status page to be looked at (axe, screenshot) while setup still runs: once it
+      // is active the page reloads itself.
+      server = await startLiveServer({ target: target.name, smtp: true, env: { PROVISION_DELAY_MS: '6000' } });
       ({ app, config, base } = server);
       receiver = server.receiver!;
       // The worker `serve` runs beside the web server.
@@ -170,7 +172,8 @@ for (const target of databaseTargets()) {
         const signUps: { url: string; body: string }[] = [];
         page.on('request', (r) => { if (r.method() === 'POST' && r.url().includes('/activate/')) signUps.push({ url: r.url(), body: r.postData() ?? '' }); });
         await main.getByRole('button', { name: 'Sign up' }).dblclick();
-        await page.waitForURL(/\/subscriptions\/[0-9a-f-]{36}$/);
+        // The status page reloads itself once setup finishes, which can be before it ever fired "load".
+        await page.waitForURL(/\/subscriptions\/[0-9a-f-]{36}$/, { waitUntil: 'commit' });
         const subscriptionId = page.url().split('/').pop()!;
         await page.locator('h1').waitFor();
         t.diagnostic(`Sign up double click sent ${signUps.length} POST(s)`);
@@ -178,8 +181,8 @@ for (const target of databaseTargets()) {
         await look(page, 'status');
 
         // Back: the form is not shown again (the pass is activated), the same subscription is.
-        await page.goBack();
-        await page.waitForURL(`${base}/subscriptions/${subscriptionId}`);
+        await navigateAllowingSelfReload(() => page.goBack());
+        await page.waitForURL(`${base}/subscriptions/${subscriptionId}`, { waitUntil: 'commit' });
         // A browser that kept the form and sends it again ("Confirm form resubmission") sends the same body.
         // Twice at once, too, as a browser that does not hold back a double click would.
         const resend = () => page.request.post(signUps[0]!.url, {
@@ -194,7 +197,7 @@ for (const target of databaseTargets()) {
         const deadline = Date.now() + ACTIVE_WITHIN_MS;
         const activeHeading = page.getByRole('heading', { name: 'Your subscription is active' });
         for (;;) {
-          await page.reload();
+          await navigateAllowingSelfReload(() => page.reload());
           await page.locator('h1').waitFor();
           if (await activeHeading.isVisible()) break;
           assert.ok(Date.now() < deadline, `the subscription was not active within ${ACTIVE_WITHIN_MS / 1000} s`);

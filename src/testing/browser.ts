@@ -61,13 +61,15 @@ export async function contextAs(
 
 /** Fails when the page is wider than the viewport (sideways scrolling, on a phone above all). */
 export async function expectNoSidewaysScroll(page: Page, label: string): Promise<void> {
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  const overflow = await onSettledPage(page, () =>
+    page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth));
   assert.ok(overflow <= 0, `${label} scrolls sideways by ${overflow}px at ${page.viewportSize()?.width}px`);
 }
 
 /** Fails on any serious or critical WCAG 2.1 A/AA violation axe finds on the page as it is now. */
 export async function expectAccessible(page: Page, label: string): Promise<void> {
-  const results = await analyzeSettled(page);
+  const results = await onSettledPage(page, () =>
+    new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze());
   const blocking = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   if (blocking.length === 0) return;
   const report = blocking
@@ -80,17 +82,29 @@ export async function expectAccessible(page: Page, label: string): Promise<void>
 }
 
 /**
- * A page that reloads itself (the status page, when setup finishes) can navigate while axe runs; then
- * the new page is checked, once it has loaded.
+ * Runs a check on the page as it is; a page that reloads itself (the status page, when setup finishes)
+ * can navigate meanwhile, and then the check runs again on the new page once it has loaded.
  */
-async function analyzeSettled(page: Page) {
+async function onSettledPage<T>(page: Page, check: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+      return await check();
     } catch (error) {
       if (attempt === 3 || !/Execution context was destroyed|navigation/i.test(String(error))) throw error;
       await page.waitForLoadState('load');
     }
+  }
+}
+
+/**
+ * Runs a navigation the test starts (reload, back) on a page that may reload itself meanwhile (the status
+ * page, when setup finishes): an aborted navigation then only means the page is already the newer one.
+ */
+export async function navigateAllowingSelfReload(navigate: () => Promise<unknown>): Promise<void> {
+  try {
+    await navigate();
+  } catch (error) {
+    if (!/ERR_ABORTED|frame was detached|Execution context was destroyed/i.test(String(error))) throw error;
   }
 }
 

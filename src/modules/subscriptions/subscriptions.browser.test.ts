@@ -130,7 +130,8 @@ describe('activation, status and portal in a real browser', { skip }, () => {
       await page.goto(`${base}/activate/${pass.redemptionId}`);
       await page.getByLabel('Phone').fill('+1 555 0100');
       await page.getByRole('button', { name: 'Sign up' }).click();
-      await page.waitForURL(/\/subscriptions\/[0-9a-f-]{36}$/);
+      // With a worker running, the status page may reload itself before it ever fired "load".
+      await page.waitForURL(/\/subscriptions\/[0-9a-f-]{36}$/, { waitUntil: 'commit' });
       await page.getByRole('heading', { name: 'Your subscription is active' }).waitFor({ timeout: 30_000 });
       await page.getByRole('link', { name: 'Go to portal' }).waitFor();
       const id = page.url().split('/').pop()!;
