@@ -11,6 +11,7 @@ import type { AccountView } from '../accounts/account-view.ts';
 import type { Actor, AuditService } from '../audit/audit.service.ts';
 import type { CreditBalance, CreditService } from '../credit/credit.service.ts';
 import { enqueueJob } from '../jobs/jobs.repository.ts';
+import { DISABLE_JOB, PROVISION_JOB } from '../provisioning/provisioning.service.ts';
 import type { SettingsService } from '../settings/settings.service.ts';
 import { countryName } from '../../web/countries.ts';
 import { parseProfile, sameEmail, type ActivationProfile } from './activation-profile.ts';
@@ -74,9 +75,6 @@ export interface Offer {
 /** Statuses after which nothing changes any more for the status page. */
 export const TERMINAL_STATUSES: ReadonlySet<SubscriptionStatus> = new Set(['active', 'failed', 'cancelled', 'disabled', 'expired', 'deleted']);
 const CANCELLABLE: readonly SubscriptionStatus[] = ['pending', 'provisioning', 'active'];
-const PROVISION_JOB = 'subscription.provision';
-/** Handled by the provisioning module: the platform stops a subscription cancelled here. */
-const DISABLE_JOB = 'subscription.disable';
 /** Statuses in which the platform may already run the subscription, so a cancel must reach it. */
 const ON_PLATFORM: readonly SubscriptionStatus[] = ['provisioning', 'active'];
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
