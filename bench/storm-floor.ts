@@ -19,13 +19,13 @@
 // is one unnamed round trip, as Kysely sends it.
 // The session tokens and codes are hashed before the clock starts. That hashing is CPU work and not
 // database work.
-import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import type SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { openSqlite, startCheckpointer } from '../src/db/connect.ts'; // also sets pg's int8 and numeric parsers, as the server has them
 import { iso } from '../src/lib/clock.ts';
 import { newId } from '../src/lib/ids.ts';
+import { hashSessionToken } from '../src/modules/sessions/sessions.service.ts';
 import { hashRequest, toSubscriptionView } from '../src/modules/subscriptions/subscriptions.service.ts';
 
 /** What the floor needs of a seeded recipient: the session token (stored hashed) and the code's keyed hash. */
@@ -56,7 +56,7 @@ interface FloorDriver extends Connection {
 /** Runs every recipient's pair on the freshly seeded database at `databaseUrl` and times it. */
 export async function measureDatabaseFloor(databaseUrl: string, recipients: FloorRecipient[], concurrency: number): Promise<FloorResult> {
   const driver = databaseUrl.startsWith('sqlite:') ? sqliteDriver(databaseUrl.slice('sqlite:'.length)) : postgresDriver(databaseUrl);
-  const pairs = recipients.map((r) => ({ tokenHash: hashToken(r.token), codeHash: r.codeHash }));
+  const pairs = recipients.map((r) => ({ tokenHash: hashSessionToken(r.token), codeHash: r.codeHash }));
   const clients = driver.dialect === 'sqlite' ? 1 : concurrency;
   const latencies: number[] = [];
   let next = 0;
@@ -147,8 +147,6 @@ function changedOne(rows: number, what: string): void {
   if (rows !== 1) throw new Error(`database floor: ${what} changed ${rows} rows, not 1`);
 }
 
-/** As src/modules/sessions/sessions.service.ts stores a session token. */
-const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
 // ---- the statements (? placeholders; numbered for PostgreSQL) ----------------------------------
 

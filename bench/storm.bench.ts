@@ -21,7 +21,7 @@ import { generatePassCodes, hashPassCode, lastFour, normalizePassCode } from '..
 import { createSessionService } from '../src/modules/sessions/sessions.service.ts';
 import { freePort } from '../src/testing/server.ts';
 import { measureDatabaseFloor } from './storm-floor.ts';
-import { freshDatabase, postgresAdminUrl, type BenchReport } from './support.ts';
+import { formatCount, freshDatabase, postgresAdminUrl, type BenchReport } from './support.ts';
 
 const ACCOUNTS = Number(process.env.STORM_ACCOUNTS ?? 10_000);
 const CONCURRENCY = Number(process.env.STORM_CONCURRENCY ?? 200);
@@ -45,7 +45,7 @@ export async function run(): Promise<BenchReport> {
     const label = kind === 'sqlite' ? 'SQLite' : 'PostgreSQL';
     // Measured right before each storm: on a shared machine, a yardstick from minutes earlier can be off by half.
     const trivial = await measureTrivialRoute();
-    console.log(`trivial Fastify route: ${fmt(trivial.perSecond)} requests/s, p50 ${trivial.p50.toFixed(1)} ms, p99 ${trivial.p99.toFixed(1)} ms (${CONCURRENCY} clients)`);
+    console.log(`trivial Fastify route: ${formatCount(trivial.perSecond)} requests/s, p50 ${trivial.p50.toFixed(1)} ms, p99 ${trivial.p99.toFixed(1)} ms (${CONCURRENCY} clients)`);
     targets.push(...await onFreshDatabase(kind, (url) => storm(label, url, trivial.perSecond)));
     await onFreshDatabase(kind, (url) => databaseFloor(label, url, trivial.perSecond));
   }
@@ -69,7 +69,7 @@ async function databaseFloor(label: string, databaseUrl: string, trivialPerSecon
   const requestsPerSecond = (floor.pairs * 2) / floor.seconds;
   const clients = floor.clients === 1 ? '1 connection, one pair after another' : `${floor.clients} clients on a pool of 10`;
   console.log(`database floor on ${label} (the pair's SQL through the driver, no HTTP): ${floor.pairs} pairs by ${clients} in ${floor.seconds.toFixed(1)} s`);
-  console.log(`  ${fmt(pairsPerSecond)} pairs/s (${fmt(requestsPerSecond)} requests/s), p50 ${pct(floor.latencies, 0.5).toFixed(1)} ms, p99 ${pct(floor.latencies, 0.99).toFixed(1)} ms per pair`);
+  console.log(`  ${formatCount(pairsPerSecond)} pairs/s (${formatCount(requestsPerSecond)} requests/s), p50 ${pct(floor.latencies, 0.5).toFixed(1)} ms, p99 ${pct(floor.latencies, 0.99).toFixed(1)} ms per pair`);
   console.log(`  ratio to the trivial route: ${(requestsPerSecond / trivialPerSecond).toFixed(2)} (requests/s; context, not a target)`);
 }
 
@@ -105,7 +105,7 @@ async function storm(label: string, databaseUrl: string, trivialPerSecond: numbe
     const requestsPerSecond = (recipients.length * 2) / seconds;
     latencies.sort((a, b) => a - b);
     console.log(`storm on ${label}: ${recipients.length} redemptions+activations by ${CONCURRENCY} clients in ${seconds.toFixed(1)} s`);
-    console.log(`  ${fmt(perSecond)} redemptions/s (${fmt(requestsPerSecond)} requests/s), p50 ${pct(latencies, 0.5).toFixed(1)} ms, p99 ${pct(latencies, 0.99).toFixed(1)} ms per redeem+activate, errors ${errors}`);
+    console.log(`  ${formatCount(perSecond)} redemptions/s (${formatCount(requestsPerSecond)} requests/s), p50 ${pct(latencies, 0.5).toFixed(1)} ms, p99 ${pct(latencies, 0.99).toFixed(1)} ms per redeem+activate, errors ${errors}`);
     console.log(`  server peak RSS ${peakRssMb.toFixed(0)} MB (target < 300 MB)`);
     const ratio = requestsPerSecond / trivialPerSecond;
     console.log(`  ratio to the trivial route: ${ratio.toFixed(2)} (requests/s; target ≥ 0.25)`);
@@ -181,7 +181,7 @@ async function waitForProvisioning(databaseUrl: string, server: ChildProcess, st
     const allActive = counts.created > 0 && counts.active === counts.created;
     if (allActive) {
       const throughput = counts.active / ((settled - stormStarted) / 1000);
-      console.log(`  all ${counts.created} subscriptions active ${after.toFixed(1)} s after the last activation (provisioning throughput ${fmt(throughput)}/s)`);
+      console.log(`  all ${counts.created} subscriptions active ${after.toFixed(1)} s after the last activation (provisioning throughput ${formatCount(throughput)}/s)`);
     } else {
       console.log(`  only ${counts.active} of ${counts.created} subscriptions active ${after.toFixed(1)} s after the last activation (by status: ${JSON.stringify(counts.byStatus)})`);
     }
@@ -278,4 +278,3 @@ function peakRss(child: ChildProcess): number {
 }
 
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
-const fmt = (n: number) => Math.round(n).toLocaleString('en');

@@ -32,7 +32,8 @@ export interface Session {
 
 const csrfTokens = (Tokens as unknown as (options?: object) => { secretSync(): string; create(secret: string): string; verify(secret: string, token: string): boolean })();
 
-const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+/** What the sessions table keeps of a cookie token. */
+export const hashSessionToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
 export function createSessionService(deps: { db: Db; clock: Clock }) {
   const { db, clock } = deps;
@@ -41,7 +42,7 @@ export function createSessionService(deps: { db: Db; clock: Clock }) {
     const token = randomBytes(32).toString('base64url');
     const now = clock.now();
     const row = {
-      token_hash: hashToken(token),
+      token_hash: hashSessionToken(token),
       account_id: accountId,
       csrf_secret: csrfTokens.secretSync(),
       data: JSON.stringify(data),
@@ -58,7 +59,7 @@ export function createSessionService(deps: { db: Db; clock: Clock }) {
    * idle too long or past its end.
    */
   async function resume(token: string): Promise<{ session: Session; account: AccountRow | undefined } | undefined> {
-    const tokenHash = hashToken(token);
+    const tokenHash = hashSessionToken(token);
     const found = await repo.findSessionWithAccount(db, tokenHash);
     if (!found) return undefined;
     const row = found.session;
