@@ -181,7 +181,7 @@ for (const target of databaseTargets()) {
         await look(page, 'status');
 
         // Back: the form is not shown again (the pass is activated), the same subscription is.
-        await navigateAllowingSelfReload(() => page.goBack());
+        await navigateAllowingSelfReload(page, () => page.goBack());
         await page.waitForURL(`${base}/subscriptions/${subscriptionId}`, { waitUntil: 'commit' });
         // A browser that kept the form and sends it again ("Confirm form resubmission") sends the same body.
         // Twice at once, too, as a browser that does not hold back a double click would.
@@ -197,7 +197,7 @@ for (const target of databaseTargets()) {
         const deadline = Date.now() + ACTIVE_WITHIN_MS;
         const activeHeading = page.getByRole('heading', { name: 'Your subscription is active' });
         for (;;) {
-          await navigateAllowingSelfReload(() => page.reload());
+          await navigateAllowingSelfReload(page, () => page.reload());
           await page.locator('h1').waitFor();
           if (await activeHeading.isVisible()) break;
           assert.ok(Date.now() < deadline, `the subscription was not active within ${ACTIVE_WITHIN_MS / 1000} s`);

@@ -100,11 +100,12 @@ async function onSettledPage<T>(page: Page, check: () => Promise<T>): Promise<T>
  * Runs a navigation the test starts (reload, back) on a page that may reload itself meanwhile (the status
  * page, when setup finishes): an aborted navigation then only means the page is already the newer one.
  */
-export async function navigateAllowingSelfReload(navigate: () => Promise<unknown>): Promise<void> {
+export async function navigateAllowingSelfReload(page: Page, navigate: () => Promise<unknown>): Promise<void> {
   try {
     await navigate();
   } catch (error) {
-    if (!/ERR_ABORTED|frame was detached|Execution context was destroyed/i.test(String(error))) throw error;
+    if (!/ERR_ABORTED|frame was detached|Execution context was destroyed|Not attached to an active page/i.test(String(error))) throw error;
+    await page.waitForLoadState('load');
   }
 }
 
