@@ -11,10 +11,12 @@ import { sql } from 'kysely';
 import type { Config } from './config.ts';
 import type { DatabaseHandle } from './db/connect.ts';
 import { pendingMigrations } from './db/migrate.ts';
-import { registerAuth, registerPageCsrf, type SessionCookies } from './http/auth.ts';
-import { createMetrics, registerMetrics, type Metrics } from './http/metrics.ts';
+import { registerAuth, registerPageCsrf } from './http/auth.ts';
+import { registerMetrics } from './http/metrics.ts';
+import { createMetrics, type Metrics } from './lib/metrics.ts';
 import { registerProblemHandler } from './http/problem.ts';
-import { createPageSupport, sendErrorPage, wantsHtml, type PageSupport } from './http/pages.tsx';
+import type { ModuleContext } from './http/module-context.ts';
+import { createPageSupport, sendErrorPage, wantsHtml } from './http/pages.tsx';
 import { createRedis, type Redis } from './lib/redis.ts';
 import { systemClock, type Clock } from './lib/clock.ts';
 import { createServices, type Services } from './services.ts';
@@ -43,15 +45,6 @@ export interface AppOptions {
   clock?: Clock;
   /** Pino options, or false for silence (tests). */
   logger?: boolean | object;
-}
-
-/** What every module's routes receive: the services, plus the cookie helpers and config. */
-export interface ModuleContext {
-  config: Config;
-  services: Services;
-  cookies: SessionCookies;
-  metrics: Metrics;
-  pages: PageSupport;
 }
 
 export type App = FastifyInstance & { services: Services; metrics: Metrics };

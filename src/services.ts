@@ -5,7 +5,7 @@ import { deriveKey } from './config.ts';
 import type { Db } from './db/database.ts';
 import type { Dialect } from './db/connect.ts';
 import type { Clock } from './lib/clock.ts';
-import type { Metrics } from './http/metrics.ts';
+import type { Metrics } from './lib/metrics.ts';
 import type { Redis } from './lib/redis.ts';
 import { createAuditService } from './modules/audit/audit.service.ts';
 import { createApiKeyService } from './modules/apikeys/apikeys.service.ts';

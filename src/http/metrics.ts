@@ -1,33 +1,6 @@
+// Counts every request by route and status, and serves the registry at /metrics (Prometheus text).
 import type { FastifyInstance } from 'fastify';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-
-/** One registry per app, so tests that build several apps do not share counters. */
-export function createMetrics() {
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
-  const counter = (name: string, help: string, labelNames: string[] = []) =>
-    new Counter({ name, help, labelNames, registers: [registry] });
-  return {
-    registry,
-    httpRequests: counter('cloudpass_http_requests_total', 'HTTP requests by method, route and status', ['method', 'route', 'status']),
-    httpDuration: new Histogram({
-      name: 'cloudpass_http_request_duration_seconds', help: 'HTTP request latency', labelNames: ['method', 'route'],
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [registry],
-    }),
-    codesGenerated: counter('cloudpass_codes_generated_total', 'Pass codes generated'),
-    codesRevoked: counter('cloudpass_codes_revoked_total', 'Pass codes revoked'),
-    campaignsCreated: counter('cloudpass_campaigns_created_total', 'Campaigns created'),
-    signIns: counter('cloudpass_sign_ins_total', 'Sign-in attempts by outcome', ['outcome']),
-    accountsCreated: counter('cloudpass_accounts_created_total', 'Accounts created by kind', ['kind']),
-    redemptions: counter('cloudpass_redemptions_total', 'Redemption attempts by outcome', ['outcome']),
-    redemptionFailures: counter('cloudpass_redemption_failures_total', 'Well-formed codes that were never issued (guessing)', ['scope']),
-    activations: counter('cloudpass_activations_total', 'Subscriptions created by offer', ['offer']),
-    provisioning: counter('cloudpass_provisioning_total', 'Provisioning attempts by outcome', ['outcome']),
-    mailSent: counter('cloudpass_mail_total', 'Emails by outcome', ['outcome']),
-  };
-}
-
-export type Metrics = ReturnType<typeof createMetrics>;
+import type { Metrics } from '../lib/metrics.ts';
 
 export function registerMetrics(app: FastifyInstance, metrics: Metrics) {
   app.addHook('onResponse', async (request, reply) => {

@@ -1,5 +1,5 @@
 import type { ComponentChildren } from 'preact';
-import { countryList } from './countries.ts';
+import { countryList } from '../lib/countries.ts';
 
 /** Field name → message; the keys are the names of the inputs they belong to. */
 export type FieldErrors = Partial<Record<string, string>>;

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { ModuleContext } from '../app.ts';
+import type { ModuleContext } from '../http/module-context.ts';
 import { layoutAccount } from '../http/pages.tsx';
 import { Actions, Card, LinkButton } from './components.tsx';
 import { Layout } from './layout.tsx';

@@ -18,7 +18,7 @@ import {
   Actions, Alert, Badge, Button, Card, CountrySelect, Form, FormErrorSummary, LinkButton, Money,
   SelectField, Steps, TableWrap, TextAreaField, TextField, formatMoney as format,
 } from './components.tsx';
-import { countryList, countryName, isCountryCode } from './countries.ts';
+import { countryList, countryName, isCountryCode } from '../lib/countries.ts';
 import { Layout, type LayoutAccount } from './layout.tsx';
 import { renderPage } from './render.ts';
 

@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { ComponentChildren } from 'preact';
-import type { ModuleContext } from '../../app.ts';
+import type { ModuleContext } from '../../http/module-context.ts';
 import { formBody, formValue, safeReturnTo, type PageContext } from '../../http/pages.tsx';
 import { DomainError, TooManyAttemptsError, type FieldError } from '../../lib/errors.ts';
 import type { Session, SessionData } from '../sessions/sessions.service.ts';
@@ -13,7 +13,7 @@ import { Layout, accountKindLabel } from '../../web/layout.tsx';
 import {
   Actions, Alert, Button, Card, CountrySelect, Form, FormErrorSummary, TextField, type FieldErrors,
 } from '../../web/components.tsx';
-import { countryName } from '../../web/countries.ts';
+import { countryName } from '../../lib/countries.ts';
 import { sendPage } from '../../web/render.ts';
 import type { AccountView } from './account-view.ts';
 import { AccountChoiceRequiredError, type AccountChoice } from './accounts.service.ts';

@@ -3,7 +3,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import type { ModuleContext } from '../../app.ts';
+import type { ModuleContext } from '../../http/module-context.ts';
 import { requireAccount, requireOperator } from '../../http/auth.ts';
 import { DomainError } from '../../lib/errors.ts';
 import { publicAccount } from './account-view.ts';

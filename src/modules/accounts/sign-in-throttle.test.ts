@@ -5,7 +5,7 @@ import { describe, test } from 'node:test';
 import { TooManyAttemptsError } from '../../lib/errors.ts';
 import { createRedis } from '../../lib/redis.ts';
 import { redisSkipReason, testRedisUrl } from '../../testing/harness.ts';
-import { createLimiter } from '../../http/throttle.ts';
+import { createLimiter } from '../../lib/throttle.ts';
 import { createSignInThrottle, lockoutSeconds, MAX_FAILURES_PER_ADDRESS_PER_HOUR } from './sign-in-throttle.ts';
 
 const unique = (prefix: string) => `${prefix}-${randomBytes(6).toString('hex')}`;

@@ -6,7 +6,7 @@
 // Five hundred people behind one address signing in at once are unaffected: their successes add nothing.
 import type { Redis } from '../../lib/redis.ts';
 import { TooManyAttemptsError } from '../../lib/errors.ts';
-import { createLimiter, retryAfterSeconds } from '../../http/throttle.ts';
+import { createLimiter, retryAfterSeconds } from '../../lib/throttle.ts';
 import { normalizeEmail } from './accounts.repository.ts';
 
 export const MAX_CONSECUTIVE_FAILURES = 10;

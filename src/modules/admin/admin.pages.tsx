@@ -3,21 +3,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import type { ComponentChildren } from 'preact';
-import type { ModuleContext } from '../../app.ts';
-import type { PageContext } from '../../http/pages.tsx';
-import { Layout } from '../../web/layout.tsx';
+import type { ModuleContext } from '../../http/module-context.ts';
 import { Card, TableWrap } from '../../web/components.tsx';
+import { Console } from '../../web/console-layout.tsx';
 import { sendPage } from '../../web/render.ts';
 import type { AuditEventView } from '../audit/audit.service.ts';
 import type { MailView } from '../mail/mail.service.ts';
-
-const sections = [
-  { href: '/admin', label: 'Overview' },
-  { href: '/admin/support', label: 'Support' },
-  { href: '/admin/audit', label: 'Audit trail' },
-  { href: '/admin/outbox', label: 'Mail outbox' },
-] as const;
 
 const PageQuery = Type.Object({ before: Type.Optional(Type.String({ maxLength: 40 })) });
 
@@ -73,24 +64,6 @@ export async function adminPages(app: FastifyInstance, context: ModuleContext) {
       </Console>
     ));
   });
-}
-
-/** The console frame with its navigation; other modules' operator pages (e.g. the support queue) use it too. */
-export function Console(props: { ctx: PageContext; current: string; title: string; children?: ComponentChildren }) {
-  return (
-    <Layout title={props.title} account={props.ctx.account} csrfToken={props.ctx.csrfToken} width="wide">
-      <p class="console-eyebrow">Operator console</p>
-      <h1>{props.title}</h1>
-      <nav class="console-nav" aria-label="Operator console">
-        <ul>
-          {sections.map((s) => (
-            <li><a href={s.href} aria-current={s.href === props.current ? 'page' : undefined}>{s.label}</a></li>
-          ))}
-        </ul>
-      </nav>
-      {props.children}
-    </Layout>
-  );
 }
 
 function AuditTable(props: { events: AuditEventView[] }) {

@@ -2,9 +2,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import type { ModuleContext } from '../../app.ts';
+import type { ModuleContext } from '../../http/module-context.ts';
 import { requireOperator } from '../../http/auth.ts';
-import { ProblemSchema } from '../campaigns/campaigns.routes.ts';
+import { ProblemSchema } from '../../http/schemas.ts';
 
 const AuditEventSchema = Type.Object({
   id: Type.String(),

@@ -1,20 +1,12 @@
 // Operator API for campaigns: create, list, read with stats, pause/resume/close.
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { Type, type TSchema } from '@sinclair/typebox';
-import type { ModuleContext } from '../../app.ts';
+import { Type } from '@sinclair/typebox';
+import type { ModuleContext } from '../../http/module-context.ts';
+import { ProblemSchema, operatorProblems } from '../../http/schemas.ts';
 import { actorOf, requireOperator } from '../../http/auth.ts';
 import { CAMPAIGN_STATUSES, MAX_NAME_LENGTH, MAX_PASSES_PER_ACCOUNT, MAX_VALIDITY_DAYS } from './campaigns.service.ts';
 import type { CampaignStatus } from './campaigns.table.ts';
-
-/** RFC 9457 problem document; extra members (`errors`, `choices`) pass through. */
-export const ProblemSchema = Type.Object({
-  type: Type.String(), title: Type.String(), status: Type.Integer(), detail: Type.String(), code: Type.String(),
-  errors: Type.Optional(Type.Array(Type.Object({ path: Type.String(), message: Type.String() }))),
-}, { additionalProperties: true, description: 'application/problem+json' });
-
-/** Error responses every operator route can give. */
-export const operatorProblems = { 400: ProblemSchema, 401: ProblemSchema, 403: ProblemSchema } satisfies Record<number, TSchema>;
 
 const MoneySchema = Type.Object({
   amount: Type.Integer({ description: 'integer minor units (cents), greater than 0' }),

@@ -1,17 +1,17 @@
 // Campaigns: what a pass is worth, for how long, until when it can be redeemed, where and how often.
 import type { Db } from '../../db/database.ts';
-import type { Metrics } from '../../http/metrics.ts';
+import type { Metrics } from '../../lib/metrics.ts';
 import { iso, type Clock } from '../../lib/clock.ts';
 import { DomainError, NotFoundError, ValidationError, type FieldError } from '../../lib/errors.ts';
 import { newId } from '../../lib/ids.ts';
-import { isCountryCode } from '../../web/countries.ts';
+import { isCountryCode } from '../../lib/countries.ts';
 import type { Actor, AuditService } from '../audit/audit.service.ts';
 import {
   findCampaignById, insertCampaign, listCampaignsWithStats, updateCampaignStatus,
   type CampaignRow, type CampaignStatsRow,
 } from './campaigns.repository.ts';
 import type { CampaignStatus } from './campaigns.table.ts';
-import { isCurrencyCode } from './currency.ts';
+import { isCurrencyCode } from '../../lib/money.ts';
 
 export const CAMPAIGN_STATUSES: readonly CampaignStatus[] = ['active', 'paused', 'closed'];
 export const MAX_VALIDITY_DAYS = 3650;

@@ -5,7 +5,7 @@ import { apiKeyHeader, createAccount } from '../../testing/factories.ts';
 import { newId } from '../../lib/ids.ts';
 import { codeHasher } from '../codes/codes.service.ts';
 import { normalizePassCode } from '../codes/pass-code.ts';
-import { formatMinorUnits, parseDecimalAmount } from './currency.ts';
+import { formatMinorUnits, parseDecimalAmount } from '../../lib/money.ts';
 
 // The harness clock starts at 2026-11-27T12:00Z.
 const clock = manualClock();

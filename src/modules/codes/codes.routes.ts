@@ -2,9 +2,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import type { ModuleContext } from '../../app.ts';
+import type { ModuleContext } from '../../http/module-context.ts';
 import { actorOf, requireOperator } from '../../http/auth.ts';
-import { ProblemSchema, operatorProblems } from '../campaigns/campaigns.routes.ts';
+import { ProblemSchema, operatorProblems } from '../../http/schemas.ts';
 import { codesCsv } from './codes-csv.ts';
 import { MAX_CODES_PER_REQUEST, MAX_CODES_PER_REVOKE } from './codes.service.ts';
 

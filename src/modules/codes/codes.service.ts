@@ -1,7 +1,7 @@
 // Pass codes: generated in batches for a campaign, stored only as keyed hashes, looked up and revoked.
 import { deriveKey, type Config } from '../../config.ts';
 import type { Db, Trx } from '../../db/database.ts';
-import type { Metrics } from '../../http/metrics.ts';
+import type { Metrics } from '../../lib/metrics.ts';
 import { iso, type Clock } from '../../lib/clock.ts';
 import { DomainError, NotFoundError, ValidationError, type FieldError } from '../../lib/errors.ts';
 import { newId } from '../../lib/ids.ts';

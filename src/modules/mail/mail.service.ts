@@ -3,7 +3,7 @@
 import type { Transporter } from 'nodemailer';
 import type { Db } from '../../db/database.ts';
 import type { Config } from '../../config.ts';
-import type { Metrics } from '../../http/metrics.ts';
+import type { Metrics } from '../../lib/metrics.ts';
 import { addMs, iso, type Clock } from '../../lib/clock.ts';
 import { newId } from '../../lib/ids.ts';
 import * as repo from './mail.repository.ts';

@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { ComponentChildren } from 'preact';
-import type { ModuleContext } from '../../app.ts';
+import type { ModuleContext } from '../../http/module-context.ts';
 import { actorOf } from '../../http/auth.ts';
 import { formBody, formValue, safeReturnTo, type PageContext } from '../../http/pages.tsx';
 import { statusOf as statusOfCode } from '../../http/problem.ts';
@@ -13,7 +13,7 @@ import { DomainError, type FieldError } from '../../lib/errors.ts';
 import {
   Actions, Alert, Badge, Button, Card, CountrySelect, Form, FormErrorSummary, SelectField, TextField, type FieldErrors,
 } from '../../web/components.tsx';
-import { countryName } from '../../web/countries.ts';
+import { countryName } from '../../lib/countries.ts';
 import { Layout } from '../../web/layout.tsx';
 import { sendPage } from '../../web/render.ts';
 import type { AccountView } from '../accounts/account-view.ts';

@@ -4,11 +4,11 @@ import { randomBytes } from 'node:crypto';
 import dns from 'node:dns/promises';
 import { deriveKey, type Config } from '../../config.ts';
 import type { Db, Trx } from '../../db/database.ts';
-import type { Metrics } from '../../http/metrics.ts';
+import type { Metrics } from '../../lib/metrics.ts';
 import { iso, type Clock } from '../../lib/clock.ts';
 import { DomainError, NotFoundError, ValidationError, type FieldError } from '../../lib/errors.ts';
 import { newId } from '../../lib/ids.ts';
-import { isCountryCode } from '../../web/countries.ts';
+import { isCountryCode } from '../../lib/countries.ts';
 import type { AccountView } from '../accounts/account-view.ts';
 import { toAccountView } from '../accounts/account-view.ts';
 import { findAccountById, isUniqueViolation, normalizeEmail } from '../accounts/accounts.repository.ts';
@@ -23,7 +23,7 @@ import { dnsRecordName, emailDomain, normalizeDomain, txtRecordsContain } from '
 import { createOidcClients, isLoopbackHttp, newPkce, parseIssuer, type OidcIdentity } from './oidc-client.ts';
 import * as mails from './organizations.mails.ts';
 import * as repo from './organizations.repository.ts';
-import { openSecret, sealSecret } from './secret-box.ts';
+import { openSecret, sealSecret } from '../../lib/secret-box.ts';
 
 export const INVITATION_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 const MAX_NAME_LENGTH = 100;

@@ -9,7 +9,7 @@ import { openPage, postForm, sessionCookie } from '../../testing/pages.ts';
 import { linkToken, startSmtpReceiver } from '../mail/smtp-receiver.ts';
 import { createOrganizationService } from './organizations.service.ts';
 import { normalizeDomain } from './domains.ts';
-import { openSecret, sealSecret } from './secret-box.ts';
+import { openSecret, sealSecret } from '../../lib/secret-box.ts';
 import { parseIssuer } from './oidc-client.ts';
 
 const receiver = await startSmtpReceiver();

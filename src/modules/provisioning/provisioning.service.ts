@@ -2,7 +2,7 @@
 // platform's confirmation, and what happens when it never works (failed, support case, emails, alert).
 import type { Config } from '../../config.ts';
 import type { Db, DbOrTrx } from '../../db/database.ts';
-import type { Metrics } from '../../http/metrics.ts';
+import type { Metrics } from '../../lib/metrics.ts';
 import { addMs, iso, type Clock } from '../../lib/clock.ts';
 import { DomainError, NotFoundError } from '../../lib/errors.ts';
 import { newId } from '../../lib/ids.ts';

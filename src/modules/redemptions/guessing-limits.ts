@@ -4,7 +4,7 @@
 // The limits are checked before the code is looked up, so a blocked client learns nothing about any code.
 // A client can overshoot a limit by at most the number of requests it has in flight at the moment it
 // reaches it; after that every request is refused until the window ends.
-import { createLimiter, retryAfterSeconds, type Limiter } from '../../http/throttle.ts';
+import { createLimiter, retryAfterSeconds, type Limiter } from '../../lib/throttle.ts';
 import { TooManyAttemptsError } from '../../lib/errors.ts';
 import type { Redis } from '../../lib/redis.ts';
 

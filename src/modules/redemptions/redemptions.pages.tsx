@@ -4,7 +4,7 @@
 // POST redirects, so refreshing, going back and coming back later are all safe.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ComponentChildren } from 'preact';
-import type { ModuleContext } from '../../app.ts';
+import type { ModuleContext } from '../../http/module-context.ts';
 import { actorOf } from '../../http/auth.ts';
 import type { PageContext } from '../../http/pages.tsx';
 import { statusOf } from '../../http/problem.ts';
@@ -13,7 +13,7 @@ import {
   Actions, Alert, Button, Card, CountrySelect, Form, FormErrorSummary, LinkButton, Money, Steps, TextField,
   type FieldErrors,
 } from '../../web/components.tsx';
-import { countryName } from '../../web/countries.ts';
+import { countryName } from '../../lib/countries.ts';
 import { Layout } from '../../web/layout.tsx';
 import { sendPage } from '../../web/render.ts';
 import type { Session } from '../sessions/sessions.service.ts';

@@ -2,7 +2,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { ModuleContext } from '../../app.ts';
+import type { ModuleContext } from '../../http/module-context.ts';
 import { actorOf, requireAccount, requireOperator } from '../../http/auth.ts';
 
 const Money = Type.Object({ amount: Type.Integer(), currency: Type.String() }, { additionalProperties: false });

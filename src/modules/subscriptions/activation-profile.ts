@@ -1,6 +1,6 @@
 // The profile a recipient fills in to activate a subscription: pure rules, no database.
 import type { FieldError } from '../../lib/errors.ts';
-import { isCountryCode } from '../../web/countries.ts';
+import { isCountryCode } from '../../lib/countries.ts';
 
 export interface ActivationProfile {
   firstName: string;

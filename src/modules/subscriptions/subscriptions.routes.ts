@@ -2,7 +2,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import type { ModuleContext } from '../../app.ts';
+import type { ModuleContext } from '../../http/module-context.ts';
 import { actorOf, requireAccount } from '../../http/auth.ts';
 import { ValidationError } from '../../lib/errors.ts';
 import type { SubscriptionEvents } from './subscription-events.ts';

@@ -3,7 +3,7 @@
 // (a conditional write), the provisioning job and the idempotency record land together or not at all.
 import { createHash } from 'node:crypto';
 import type { Db } from '../../db/database.ts';
-import type { Metrics } from '../../http/metrics.ts';
+import type { Metrics } from '../../lib/metrics.ts';
 import { iso, type Clock } from '../../lib/clock.ts';
 import { DomainError, NotFoundError, ValidationError } from '../../lib/errors.ts';
 import { newId } from '../../lib/ids.ts';
@@ -13,7 +13,7 @@ import type { CreditBalance, CreditService } from '../credit/credit.service.ts';
 import { enqueueJob } from '../jobs/jobs.repository.ts';
 import { DISABLE_JOB, PROVISION_JOB } from '../provisioning/provisioning.service.ts';
 import type { SettingsService } from '../settings/settings.service.ts';
-import { countryName } from '../../web/countries.ts';
+import { countryName } from '../../lib/countries.ts';
 import { parseProfile, sameEmail, type ActivationProfile } from './activation-profile.ts';
 import type { SubscriptionEvents } from './subscription-events.ts';
 import * as repo from './subscriptions.repository.ts';

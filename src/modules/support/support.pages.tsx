@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { ComponentChildren } from 'preact';
-import type { ModuleContext } from '../../app.ts';
+import type { ModuleContext } from '../../http/module-context.ts';
 import { actorOf } from '../../http/auth.ts';
 import { formBody, formValue, type PageContext } from '../../http/pages.tsx';
 import { statusOf } from '../../http/problem.ts';
@@ -17,7 +17,7 @@ import {
 } from '../../web/components.tsx';
 import { Layout } from '../../web/layout.tsx';
 import { sendPage } from '../../web/render.ts';
-import { Console } from '../admin/admin.pages.tsx';
+import { Console } from '../../web/console-layout.tsx';
 import type { Session } from '../sessions/sessions.service.ts';
 import { MAX_SUBJECT_LENGTH, MAX_TEXT_LENGTH, SUPPORT_STATUSES, type SupportCaseView, type SupportMessageView } from './support.service.ts';
 import type { SupportCaseStatus, SupportCategory } from './support.table.ts';

@@ -3,7 +3,7 @@
 import type { FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import type { ModuleContext } from '../../app.ts';
+import type { ModuleContext } from '../../http/module-context.ts';
 import { actorOf, requireAccount, requireOperator } from '../../http/auth.ts';
 import {
   DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MAX_SUBJECT_LENGTH, MAX_TEXT_LENGTH, SUPPORT_CATEGORIES, SUPPORT_STATUSES,

@@ -2,8 +2,8 @@
 // that every instance shares the counts.
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
-import type { Redis } from '../lib/redis.ts';
-import { TooManyAttemptsError } from '../lib/errors.ts';
+import type { Redis } from './redis.ts';
+import { TooManyAttemptsError } from './errors.ts';
 
 export interface LimiterOptions {
   keyPrefix: string;

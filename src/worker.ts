@@ -1,15 +1,15 @@
 // Where the job worker runs: inside `serve` (a background task beside the web server), or alone as
 // `cloudpass worker` — any number of them, each stopping cleanly on SIGTERM once its jobs in flight finish.
-import type { App } from '../../app.ts';
-import type { Config } from '../../config.ts';
-import { connectDatabase } from '../../db/connect.ts';
-import { migrateToLatest } from '../../db/migrate.ts';
-import { createMetrics } from '../../http/metrics.ts';
-import { systemClock } from '../../lib/clock.ts';
-import { createRedis } from '../../lib/redis.ts';
-import { createServices } from '../../services.ts';
-import { startHousekeeping } from './housekeeping.ts';
-import { createWorkerLog } from './worker-log.ts';
+import type { App } from './app.ts';
+import type { Config } from './config.ts';
+import { connectDatabase } from './db/connect.ts';
+import { migrateToLatest } from './db/migrate.ts';
+import { createMetrics } from './lib/metrics.ts';
+import { systemClock } from './lib/clock.ts';
+import { createRedis } from './lib/redis.ts';
+import { createServices } from './services.ts';
+import { startHousekeeping } from './modules/jobs/housekeeping.ts';
+import { createWorkerLog } from './modules/jobs/worker-log.ts';
 
 /** For `addBackgroundTask`: the in-process worker of `serve`, built from the app's services. */
 export function jobWorkerTask(app: App): { stop(): Promise<void> } {

@@ -1,32 +1,13 @@
 // `cloudpass campaign …`: the same campaign service as the API, with flags instead of JSON.
 import type { Command } from 'commander';
-import type { Config } from '../../config.ts';
-import { ValidationError, type FieldError } from '../../lib/errors.ts';
-import type { Actor } from '../audit/audit.service.ts';
-import type { Services } from '../../services.ts';
-import { isCurrencyCode, formatMinorUnits, parseDecimalAmount } from './currency.ts';
-
-export type WithServices = <T>(fn: (services: Services, config: Config) => Promise<T>) => Promise<T>;
-
-/** Who the audit trail names for operator commands run on the server. */
-export const cliActor: Actor = { type: 'system', id: null, label: 'cli' };
+import { ValidationError, type FieldError } from '../lib/errors.ts';
+import { cliActor, wholeNumber, withFlagPaths, type WithServices } from './support.ts';
+import { isCurrencyCode, formatMinorUnits, parseDecimalAmount } from '../lib/money.ts';
 
 const FLAG_OF_FIELD: Record<string, string> = {
   name: '--name', 'credit.amount': '--credit', 'credit.currency': '--currency', validityDays: '--days',
   redeemBy: '--redeem-by', countries: '--countries', passesPerAccount: '--per-account',
 };
-
-/** Service errors name API fields; on the command line, name the flag instead. */
-export function withFlagPaths(error: unknown, flags: Record<string, string>): unknown {
-  if (!(error instanceof ValidationError)) return error;
-  return new ValidationError(error.errors.map((e) => {
-    const [field] = e.path.split(/\.(?=\d)/);
-    return { ...e, path: flags[e.path] ?? flags[field ?? ''] ?? e.path };
-  }));
-}
-
-/** "30" → 30; anything else, including "30.5", "-1" and "", → NaN for the service to refuse. */
-export const wholeNumber = (text: string): number => (/^\d+$/.test(text.trim()) ? Number(text.trim()) : Number.NaN);
 
 export function registerCampaignCommands(program: Command, withServices: WithServices) {
   const campaign = program.command('campaign').description('manage campaigns');

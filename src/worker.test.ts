@@ -5,13 +5,13 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, describe, test } from 'node:test';
-import { buildApp, type App } from '../../app.ts';
-import { createAccount } from '../../testing/factories.ts';
-import { createTestDatabase, databaseTargets, TEST_SECRET, testConfig, type TestDatabase } from '../../testing/harness.ts';
-import { killSpawned, spawnCloudpass } from '../../testing/server.ts';
-import { activate, createPass, profileOf } from '../subscriptions/subscriptions.testing.ts';
+import { buildApp, type App } from './app.ts';
+import { createAccount } from './testing/factories.ts';
+import { createTestDatabase, databaseTargets, TEST_SECRET, testConfig, type TestDatabase } from './testing/harness.ts';
+import { killSpawned, spawnCloudpass } from './testing/server.ts';
+import { activate, createPass, profileOf } from './modules/subscriptions/subscriptions.testing.ts';
 
-const root = fileURLToPath(new URL('../../../', import.meta.url));
+const root = fileURLToPath(new URL('../', import.meta.url));
 after(killSpawned);
 
 const startWorker = (databaseUrl: string) =>

@@ -5,10 +5,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { connectDatabase } from '../../db/connect.ts';
-import { CODE_ALPHABET, generatePassCodes, parsePassCode } from './pass-code.ts';
+import { connectDatabase } from '../db/connect.ts';
+import { CODE_ALPHABET, generatePassCodes, parsePassCode } from '../modules/codes/pass-code.ts';
 
-const root = new URL('../../../', import.meta.url).pathname;
+const root = new URL('../../', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'cloudpass-cli-'));
 const env = {
   PATH: process.env.PATH, HOME: process.env.HOME,

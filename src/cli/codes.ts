@@ -4,10 +4,10 @@ import { finished } from 'node:stream/promises';
 import type { Writable } from 'node:stream';
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
-import { ValidationError } from '../../lib/errors.ts';
-import { cliActor, wholeNumber, withFlagPaths, type WithServices } from '../campaigns/campaigns.cli.ts';
-import { writeCodesCsv } from './codes-csv.ts';
-import type { CodeService, PassCodeView } from './codes.service.ts';
+import { ValidationError } from '../lib/errors.ts';
+import { cliActor, wholeNumber, withFlagPaths, type WithServices } from './support.ts';
+import { writeCodesCsv } from '../modules/codes/codes-csv.ts';
+import type { CodeService, PassCodeView } from '../modules/codes/codes.service.ts';
 
 export function registerCodeCommands(program: Command, withServices: WithServices) {
   const codes = program.command('codes').description('generate, check and revoke pass codes');
