@@ -1,8 +1,8 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { DomainError, TooManyAttemptsError, type FieldError } from '../lib/errors.ts';
+import { DomainError, ERROR_CODES, TooManyAttemptsError, type ErrorCode, type FieldError } from '../lib/errors.ts';
 
-/** The HTTP status of every stable error code; a code not listed here is a 400. */
-const statusByCode: Record<string, number> = {
+/** The HTTP status of every stable error code; the type makes the map complete. */
+const statusByCode: Record<ErrorCode, number> = {
   validation_failed: 400,
   weak_password: 400,
   invalid_token: 400,
@@ -31,7 +31,6 @@ const statusByCode: Record<string, number> = {
   domain_taken: 409,
   code_expired: 410,
   code_revoked: 410,
-  campaign_closed: 410,
   payload_too_large: 413,
   unsupported_media_type: 415,
   code_mistyped: 422,
@@ -39,13 +38,16 @@ const statusByCode: Record<string, number> = {
   idempotency_key_reused: 422,
   domain_not_verified: 422,
   oidc_discovery_failed: 422,
+  oidc_sign_in_failed: 422,
   campaign_paused: 423,
   too_many_attempts: 429,
   internal_error: 500,
   service_unavailable: 503,
 };
 
-export const statusOf = (code: string): number => statusByCode[code] ?? 400;
+const KNOWN_CODES: ReadonlySet<string> = new Set(ERROR_CODES);
+
+export const statusOf = (code: ErrorCode): number => statusByCode[code];
 
 export interface Problem {
   type: string;
@@ -57,7 +59,7 @@ export interface Problem {
   [extra: string]: unknown;
 }
 
-export function problem(code: string, detail: string, extra: Record<string, unknown> = {}): Problem {
+export function problem(code: ErrorCode, detail: string, extra: Record<string, unknown> = {}): Problem {
   const status = statusOf(code);
   return { type: `urn:cloudpass:problem:${code}`, title: titleOf(code), status, detail, code, ...extra };
 }
@@ -73,7 +75,8 @@ export function toProblem(error: unknown): Problem {
   if (error instanceof TooManyAttemptsError) {
     return problem(error.code, error.message, { retryAfterSeconds: error.retryAfterSeconds });
   }
-  if (error instanceof DomainError) return problem(error.code, error.message, error.extra);
+  // A code from outside the list (only a cast can make one) is a bug: a 500, never a quiet 400.
+  if (error instanceof DomainError && KNOWN_CODES.has(error.code)) return problem(error.code, error.message, error.extra);
   const fe = error as FastifyError;
   if (fe.validation) {
     const errors = fe.validation.map((v) => ({

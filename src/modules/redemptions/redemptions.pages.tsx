@@ -8,7 +8,7 @@ import type { ModuleContext } from '../../http/module-context.ts';
 import { actorOf } from '../../http/auth.ts';
 import type { PageContext } from '../../http/pages.tsx';
 import { statusOf } from '../../http/problem.ts';
-import { DomainError, TooManyAttemptsError } from '../../lib/errors.ts';
+import { DomainError, TooManyAttemptsError, type ErrorCode } from '../../lib/errors.ts';
 import {
   Actions, Alert, Button, Card, CountrySelect, Form, FormErrorSummary, LinkButton, Money, Steps, TextField,
   type FieldErrors,
@@ -30,7 +30,7 @@ export function nextStepOf(redemption: Pick<RedemptionView, 'id' | 'state' | 'su
 }
 
 interface Refusal {
-  code: string;
+  code: ErrorCode;
   message: string;
 }
 

@@ -9,8 +9,7 @@ import type { ComponentChildren } from 'preact';
 import type { ModuleContext } from '../../http/module-context.ts';
 import { actorOf } from '../../http/auth.ts';
 import { formBody, formValue, type PageContext } from '../../http/pages.tsx';
-import { statusOf } from '../../http/problem.ts';
-import { DomainError, type FieldError } from '../../lib/errors.ts';
+import { refusalOf, type RefusalOptions } from '../../http/form-errors.ts';
 import {
   Actions, Alert, Badge, Button, Card, Form, FormErrorSummary, LinkButton, SelectField, TextAreaField, TextField,
   type FieldErrors, type SelectOption,
@@ -36,11 +35,10 @@ const NewCaseForm = formBody(['category', 'subscriptionId', 'subject', 'descript
 const MessageForm = formBody(['body'], FORM_MAX_LENGTH);
 const StatusForm = formBody(['status'], FORM_MAX_LENGTH);
 
-function fieldErrorsOf(error: DomainError): FieldErrors {
-  const errors: FieldErrors = {};
-  for (const e of (error.extra.errors as FieldError[] | undefined) ?? []) errors[e.path] ??= e.message;
-  if (Object.keys(errors).length === 0) errors.form = error.message;
-  return errors;
+/** Case forms show a refusal beside its field, or as a whole (`form`) when it names none. */
+function formRefusal(error: unknown, reply: FastifyReply, options?: RefusalOptions) {
+  const refusal = refusalOf(error, reply, options);
+  return Object.keys(refusal.fields).length > 0 ? refusal : { ...refusal, fields: { form: refusal.message } };
 }
 
 const casePath = (id: string) => `/support/${encodeURIComponent(id)}`;
@@ -99,10 +97,11 @@ export async function supportPages(app: FastifyInstance, context: ModuleContext)
       const ctx = await context.pages.pageContext(request, reply);
       return redirectWithNotice(reply, ctx, 'Your support case is open. We will email you when the support team replies.', casePath(created.id));
     } catch (error) {
-      if (!(error instanceof DomainError)) throw error;
-      const errors = error.code === 'not_found' ? { subscriptionId: 'Choose one of your own subscriptions, or none.' } : fieldErrorsOf(error);
+      const refusal = formRefusal(error, reply, {
+        codes: { not_found: { field: 'subscriptionId', message: 'Choose one of your own subscriptions, or none.' } },
+      });
       const [ctx, choices] = await Promise.all([context.pages.pageContext(request, reply), support.subscriptionChoices(account.id)]);
-      return sendPage(reply, <NewCasePage ctx={ctx} subscriptions={choices} values={values} errors={errors} />, error.code === 'not_found' ? 400 : statusOf(error.code));
+      return sendPage(reply, <NewCasePage ctx={ctx} subscriptions={choices} values={values} errors={refusal.fields} />, refusal.code === 'not_found' ? 400 : refusal.status);
     }
   });
 
@@ -126,9 +125,9 @@ export async function supportPages(app: FastifyInstance, context: ModuleContext)
     try {
       await support.addMessage(request.params.id, { role: 'owner', accountId: account.id }, { body }, actorOf(request));
     } catch (error) {
-      if (!(error instanceof DomainError) || error.code !== 'validation_failed') throw error;
+      const refusal = formRefusal(error, reply);
       const [ctx, supportCase] = await Promise.all([context.pages.pageContext(request, reply), support.getOwn(account.id, request.params.id)]);
-      return sendPage(reply, <CasePage ctx={ctx} supportCase={supportCase} reply={body} errors={fieldErrorsOf(error)} />, 400);
+      return sendPage(reply, <CasePage ctx={ctx} supportCase={supportCase} reply={body} errors={refusal.fields} />, refusal.status);
     }
     const ctx = await context.pages.pageContext(request, reply);
     return redirectWithNotice(reply, ctx, 'Your message is sent.', `${casePath(request.params.id)}#latest`);
@@ -166,9 +165,9 @@ export async function supportPages(app: FastifyInstance, context: ModuleContext)
       const to = updated.account ? ` and emailed to ${updated.account.email}` : '';
       return redirectWithNotice(reply, ctx, `Your reply is sent${to}.`, `${adminCasePath(request.params.id)}#latest`);
     } catch (error) {
-      if (!(error instanceof DomainError) || error.code !== 'validation_failed') throw error;
+      const refusal = formRefusal(error, reply);
       const supportCase = await support.getForOperator(request.params.id);
-      return sendPage(reply, <OperatorCasePage ctx={ctx} supportCase={supportCase} reply={body} errors={fieldErrorsOf(error)} />, 400);
+      return sendPage(reply, <OperatorCasePage ctx={ctx} supportCase={supportCase} reply={body} errors={refusal.fields} />, refusal.status);
     }
   });
 
@@ -180,9 +179,9 @@ export async function supportPages(app: FastifyInstance, context: ModuleContext)
       await sessions.saveData(ctx.session, { ...ctx.session.data, statusNotice: `The case is ${operatorStatusLabel[updated.status].toLowerCase()}.` });
       return reply.redirect(`${adminCasePath(request.params.id)}#case-status`, 303);
     } catch (error) {
-      if (!(error instanceof DomainError) || error.code !== 'validation_failed') throw error;
+      const refusal = formRefusal(error, reply);
       const supportCase = await support.getForOperator(request.params.id);
-      return sendPage(reply, <OperatorCasePage ctx={ctx} supportCase={supportCase} errors={fieldErrorsOf(error)} />, 400);
+      return sendPage(reply, <OperatorCasePage ctx={ctx} supportCase={supportCase} errors={refusal.fields} />, refusal.status);
     }
   });
 }
