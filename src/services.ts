@@ -49,9 +49,9 @@ export function createServices(infra: Infrastructure) {
   const redemptions = createRedemptionService({ db, dialect: infra.dialect, clock, config, metrics: infra.metrics, audit, redis: infra.redis });
   const credit = createCreditService({ clock });
   const settings = createSettingsService({ db, clock, audit });
-  const subscriptions = createSubscriptionService({ db, clock, metrics: infra.metrics, audit, credit, settings, events: subscriptionEvents, wakeJobs: () => jobs.wake() });
+  const subscriptions = createSubscriptionService({ db, clock, metrics: infra.metrics, audit, credit, settings, events: subscriptionEvents, redemptions, wakeJobs: () => jobs.wake() });
   const organizations = createOrganizationService({ db, clock, config, metrics: infra.metrics, audit, mail, accounts });
-  const provisioning = createProvisioningService({ db, clock, config, metrics: infra.metrics, audit, mail, subscriptionEvents });
+  const provisioning = createProvisioningService({ db, clock, config, metrics: infra.metrics, audit, mail, accounts, subscriptionEvents });
   const jobs = createJobService({ db, dialect: infra.dialect, clock, handlers: { ...provisioning.handlers } });
   const campaigns = createCampaignService({ db, clock, audit, metrics: infra.metrics });
   const codes = createCodeService({ db, clock, audit, metrics: infra.metrics, hashCode: codeHasher(config) });

@@ -78,3 +78,8 @@ export function isUniqueViolation(error: unknown): boolean {
   const e = error as { code?: string } | null;
   return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE';
 }
+
+export async function operatorAdminEmails(db: DbOrTrx): Promise<string[]> {
+  const rows = await db.selectFrom('accounts').select('email').where('operator_admin', '=', 1).orderBy('email').execute();
+  return rows.map((r) => r.email);
+}

@@ -270,6 +270,11 @@ export function createAccountService(deps: {
     return row ? toAccountView(row) : undefined;
   }
 
+  /** Who is told when something needs an operator (a subscription that could not be provisioned). */
+  async function operatorAdminEmails(handle: DbOrTrx = db): Promise<string[]> {
+    return repo.operatorAdminEmails(handle);
+  }
+
   async function updateProfile(accountId: string, changes: { displayName?: string; country?: string }): Promise<AccountView> {
     const errors: FieldError[] = [];
     if (changes.displayName !== undefined) errors.push(...checkDisplayName(changes.displayName));
@@ -331,7 +336,7 @@ export function createAccountService(deps: {
   return {
     issueToken, consumeToken, tokenHolder, createPersonalAccount, verifyEmail, resendVerification, setPassword,
     requestPasswordReset, confirmPasswordReset, changePassword, authenticate, resolveChoice, findAccount,
-    updateProfile, createOperatorAdmin,
+    updateProfile, createOperatorAdmin, operatorAdminEmails,
   };
 }
 

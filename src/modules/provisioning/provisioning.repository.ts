@@ -48,8 +48,3 @@ export async function insertSupportCaseWithMessage(db: DbOrTrx, row: {
     id: row.messageId, case_id: row.id, author_type: 'system', author_id: null, body: row.message, created_at: row.now,
   }).execute();
 }
-
-export async function operatorAdminEmails(db: DbOrTrx): Promise<string[]> {
-  const rows = await db.selectFrom('accounts').select('email').where('operator_admin', '=', 1).orderBy('email').execute();
-  return rows.map((r) => r.email);
-}

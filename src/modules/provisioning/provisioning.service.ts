@@ -6,7 +6,7 @@ import type { Metrics } from '../../lib/metrics.ts';
 import { addMs, iso, type Clock } from '../../lib/clock.ts';
 import { DomainError, NotFoundError } from '../../lib/errors.ts';
 import { newId } from '../../lib/ids.ts';
-import { findAccountById } from '../accounts/accounts.repository.ts';
+import type { AccountService } from '../accounts/accounts.service.ts';
 import { systemActor, type Actor, type AuditService } from '../audit/audit.service.ts';
 import { ledgerTotals } from '../credit/credit.repository.ts';
 import { enqueueJob } from '../jobs/jobs.repository.ts';
@@ -51,6 +51,7 @@ export interface ProvisioningDeps {
   metrics: Metrics;
   audit: AuditService;
   mail: { send(message: MailMessage): Promise<void> };
+  accounts: Pick<AccountService, 'findAccount' | 'operatorAdminEmails'>;
   subscriptionEvents?: { publish(event: SubscriptionEvent): Promise<void> };
   /** Defaults from the configuration: the webhook when PROVISIONER_URL is set, else the built-in one. */
   provisioner?: Provisioner;
@@ -149,7 +150,7 @@ export function createProvisioningService(deps: ProvisioningDeps) {
       });
       await audit.record(trx, systemActor, 'subscription.failed', 'subscription', subscriptionId, { reason, supportCaseId: caseId });
       await enqueueNotice(trx, { kind: 'failed', subscriptionId, caseId }, now);
-      for (const to of await repo.operatorAdminEmails(trx)) {
+      for (const to of await deps.accounts.operatorAdminEmails(trx)) {
         await enqueueNotice(trx, { kind: 'operator-alert', subscriptionId, caseId, to }, now);
       }
       return true;
@@ -286,14 +287,14 @@ export function createProvisioningService(deps: ProvisioningDeps) {
       const notice = payload as Notice;
       const subscription = await findSubscription(db, notice.subscriptionId);
       if (!subscription) return;
-      const account = await findAccountById(db, subscription.account_id);
+      const account = await deps.accounts.findAccount(subscription.account_id);
       if (!account) return;
       const [totals] = await ledgerTotals(db, [subscription.id]);
       const forMail: mails.SubscriptionForMail = {
         id: subscription.id, offerName: offerName(subscription), endsAt: subscription.ends_at, failureReason: subscription.failure_reason,
         credit: { amount: totals?.granted ?? 0, currency: subscription.credit_currency },
       };
-      const to = { email: account.email, name: account.display_name };
+      const to = { email: account.email, name: account.displayName };
       if (notice.kind === 'activated') await mail.send(mails.subscriptionActive(config.publicUrl, to, forMail));
       else if (notice.kind === 'failed') await mail.send(mails.subscriptionFailed(config.publicUrl, to, forMail, notice.caseId));
       else if (notice.kind === 'operator-alert') {

@@ -215,9 +215,9 @@ describeEachDatabase('webhook provisioner', (ctx) => {
     platform.reset();
     platform.script.push('hang', { status: 201, body: { externalId: 'plat-late' } });
     const { subscriptionId } = await signUp(app, config);
-    const { db, audit, mail, subscriptionEvents, jobs: jobService } = app.services;
+    const { db, audit, mail, accounts, subscriptionEvents, jobs: jobService } = app.services;
     const impatient = createProvisioningService({
-      db, clock: webhookClock, config, metrics: app.metrics, audit, mail, subscriptionEvents,
+      db, clock: webhookClock, config, metrics: app.metrics, audit, mail, accounts, subscriptionEvents,
       provisioner: createWebhookProvisioner({ url: platform.url, secret: SECRET, timeoutMs: 200 }),
     });
     const jobs = createJobWorker({ db, dialect: jobService.dialect, clock: webhookClock, handlers: impatient.handlers, log: silent });
@@ -337,7 +337,7 @@ describeEachDatabase('webhook provisioner', (ctx) => {
   test('cancelled while the platform was creating it: once it answers, it is told to stop it, with its externalId', async () => {
     const { app, config } = ctx();
     const { account, subscriptionId } = await signUp(app, config);
-    const { db, audit, mail, subscriptionEvents, jobs: jobService } = app.services;
+    const { db, audit, mail, accounts, subscriptionEvents, jobs: jobService } = app.services;
     let answer!: () => void;
     const answered = new Promise<void>((resolve) => { answer = resolve; });
     let provisionCalled!: () => void;
@@ -345,7 +345,7 @@ describeEachDatabase('webhook provisioner', (ctx) => {
     const disabled: string[] = [];
     // The platform at the edge of the world: it takes its time creating the subscription.
     const slowPlatform = createProvisioningService({
-      db, clock: webhookClock, config, metrics: app.metrics, audit, mail, subscriptionEvents,
+      db, clock: webhookClock, config, metrics: app.metrics, audit, mail, accounts, subscriptionEvents,
       provisioner: {
         name: 'webhook',
         async provision() { provisionCalled(); await answered; return { kind: 'provisioned', externalId: 'plat-slow' }; },

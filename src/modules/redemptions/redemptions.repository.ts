@@ -5,7 +5,7 @@ import type { DbOrTrx, Trx } from '../../db/database.ts';
 import { prepared } from '../../db/prepared.ts';
 import type { CampaignTable } from '../campaigns/campaigns.table.ts';
 import type { PassCodeTable } from '../codes/codes.table.ts';
-import type { RedemptionTable } from './redemptions.table.ts';
+import type { RedemptionState, RedemptionTable } from './redemptions.table.ts';
 
 export type RedemptionRow = Selectable<RedemptionTable>;
 export type CampaignRow = Selectable<CampaignTable>;
@@ -124,4 +124,58 @@ export async function reissueCode(trx: Trx, codeHash: string, accountId: string)
     .where('account_id', '=', accountId)
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
+}
+
+// ---- activation, as subscriptions see it -------------------------------------------------
+
+export interface RedemptionForActivationRow {
+  id: string;
+  account_id: string;
+  country: string;
+  state: RedemptionState;
+  redeemed_at: string;
+  subscription_id: string | null;
+  code_last4: string;
+  campaign_id: string;
+  campaign_name: string;
+  credit_amount: number;
+  credit_currency: string;
+  validity_days: number;
+}
+
+function selectForActivation(db: DbOrTrx) {
+  return db.selectFrom('redemptions')
+    .innerJoin('campaigns', 'campaigns.id', 'redemptions.campaign_id')
+    .select([
+      'redemptions.id', 'redemptions.account_id', 'redemptions.country', 'redemptions.state', 'redemptions.redeemed_at',
+      'redemptions.subscription_id', 'redemptions.code_last4', 'redemptions.campaign_id',
+      'campaigns.name as campaign_name', 'campaigns.credit_amount', 'campaigns.credit_currency', 'campaigns.validity_days',
+    ]);
+}
+
+const selectRedemptionForActivation = prepared((db, p: { id: string }) => selectForActivation(db).where('redemptions.id', '=', p.id));
+
+export async function findRedemptionForActivation(db: DbOrTrx, id: string): Promise<RedemptionForActivationRow | undefined> {
+  const row = await selectRedemptionForActivation.first(db, { id });
+  return row ? { ...row, credit_amount: Number(row.credit_amount) } : undefined;
+}
+
+/** Passes this account redeemed and has not activated yet, newest first. */
+export async function listRedemptionsAwaitingActivation(db: DbOrTrx, accountId: string): Promise<RedemptionForActivationRow[]> {
+  const rows = await selectForActivation(db)
+    .where('redemptions.account_id', '=', accountId)
+    .where('redemptions.state', '=', 'redeemed')
+    .orderBy('redemptions.redeemed_at', 'desc')
+    .execute();
+  return rows.map((row) => ({ ...row, credit_amount: Number(row.credit_amount) }));
+}
+
+const activateRedeemed = prepared((db, p: { redemptionId: string; subscriptionId: string; now: string }) => db.updateTable('redemptions')
+  .set({ state: 'activated', activated_at: p.now, subscription_id: p.subscriptionId })
+  .where('id', '=', p.redemptionId)
+  .where('state', '=', 'redeemed'));
+
+/** The exactly-once step of activation: only a redemption still 'redeemed' becomes 'activated'. */
+export async function markRedemptionActivated(trx: Trx, redemptionId: string, subscriptionId: string, now: string): Promise<boolean> {
+  return await activateRedeemed.affected(trx, { redemptionId, subscriptionId, now }) === 1;
 }

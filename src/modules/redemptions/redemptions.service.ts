@@ -3,7 +3,7 @@
 import type { Config } from '../../config.ts';
 import { deriveKey } from '../../config.ts';
 import type { Dialect } from '../../db/connect.ts';
-import type { Db } from '../../db/database.ts';
+import type { Db, DbOrTrx, Trx } from '../../db/database.ts';
 import type { Metrics } from '../../lib/metrics.ts';
 import { iso, type Clock } from '../../lib/clock.ts';
 import { DomainError, NotFoundError, ValidationError } from '../../lib/errors.ts';
@@ -60,6 +60,18 @@ export interface CodeCheck {
   campaign: PassCampaignView;
   /** Set when the signed-in caller already redeemed this code: continue it rather than redeem again. */
   redemption: RedemptionView | null;
+}
+
+/** A redeemed pass as its activation needs it: whose it is, where it stands and what it grants. */
+export interface PassForActivation {
+  redemptionId: string;
+  accountId: string;
+  state: 'redeemed' | 'activated' | 'released';
+  subscriptionId: string | null;
+  country: string;
+  codeLast4: string;
+  redeemedAt: string;
+  campaign: { id: string; name: string; credit: { amount: number; currency: string }; validityDays: number };
 }
 
 export interface ReleaseResult {
@@ -267,6 +279,27 @@ export function createRedemptionService(deps: {
     if (current.state === 'activated') throw alreadyActivated();
   }
 
+  // ---- activation, as subscriptions see it ---------------------------------------------
+
+  /** The pass behind a redemption id, whoever holds it (the caller checks the holder); read with the caller's handle. */
+  async function passForActivation(handle: DbOrTrx, redemptionId: string): Promise<PassForActivation | undefined> {
+    const row = await repo.findRedemptionForActivation(handle, redemptionId);
+    return row ? toPassForActivation(row) : undefined;
+  }
+
+  /** Passes this account redeemed and has not activated yet, newest first. */
+  async function awaitingActivation(accountId: string): Promise<PassForActivation[]> {
+    return (await repo.listRedemptionsAwaitingActivation(db, accountId)).map(toPassForActivation);
+  }
+
+  /**
+   * Inside the activation's transaction: a redemption still 'redeemed' becomes 'activated' with its
+   * subscription. False when it is not 'redeemed' any more (activated by a concurrent request, or released).
+   */
+  async function markActivated(trx: Trx, redemptionId: string, subscriptionId: string, at: string): Promise<boolean> {
+    return repo.markRedemptionActivated(trx, redemptionId, subscriptionId, at);
+  }
+
   // ---- the pending code in a session --------------------------------------------------
 
   /** The code a visitor is redeeming is kept sealed in the session: a stolen database holds no usable code. */
@@ -292,6 +325,7 @@ export function createRedemptionService(deps: {
 
   return {
     parseCode, check, redeem, listOfAccount, getOfAccount, releaseOwn, releaseByOperator, sealPendingCode, openPendingCode,
+    passForActivation, awaitingActivation, markActivated,
   };
 }
 
@@ -303,6 +337,16 @@ function campaignView(row: repo.CampaignRow): PassCampaignView {
   return {
     id: row.id, name: row.name, credit: { amount: Number(row.credit_amount), currency: row.credit_currency },
     validityDays: row.validity_days, redeemBy: row.redeem_by, passesPerAccount: row.passes_per_account,
+  };
+}
+
+function toPassForActivation(row: repo.RedemptionForActivationRow): PassForActivation {
+  return {
+    redemptionId: row.id, accountId: row.account_id, state: row.state, subscriptionId: row.subscription_id, country: row.country,
+    codeLast4: row.code_last4, redeemedAt: row.redeemed_at,
+    campaign: {
+      id: row.campaign_id, name: row.campaign_name, credit: { amount: row.credit_amount, currency: row.credit_currency }, validityDays: row.validity_days,
+    },
   };
 }
 

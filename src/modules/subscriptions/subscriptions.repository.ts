@@ -59,60 +59,6 @@ export async function updateSubscriptionStatus(
   return Number(result.numUpdatedRows);
 }
 
-// ---- redemptions, as an activation sees them ----------------------------------
-
-export interface RedemptionForActivationRow {
-  id: string;
-  account_id: string;
-  country: string;
-  state: 'redeemed' | 'activated' | 'released';
-  redeemed_at: string;
-  subscription_id: string | null;
-  code_last4: string;
-  campaign_id: string;
-  campaign_name: string;
-  credit_amount: number;
-  credit_currency: string;
-  validity_days: number;
-}
-
-function selectRedemptions(db: DbOrTrx) {
-  return db.selectFrom('redemptions')
-    .innerJoin('campaigns', 'campaigns.id', 'redemptions.campaign_id')
-    .select([
-      'redemptions.id', 'redemptions.account_id', 'redemptions.country', 'redemptions.state', 'redemptions.redeemed_at',
-      'redemptions.subscription_id', 'redemptions.code_last4', 'redemptions.campaign_id',
-      'campaigns.name as campaign_name', 'campaigns.credit_amount', 'campaigns.credit_currency', 'campaigns.validity_days',
-    ]);
-}
-
-const selectRedemptionForActivation = prepared((db, p: { id: string }) => selectRedemptions(db).where('redemptions.id', '=', p.id));
-
-export async function findRedemptionForActivation(db: DbOrTrx, id: string): Promise<RedemptionForActivationRow | undefined> {
-  const row = await selectRedemptionForActivation.first(db, { id });
-  return row ? { ...row, credit_amount: Number(row.credit_amount) } : undefined;
-}
-
-/** Passes this account redeemed and has not activated yet, newest first. */
-export async function listRedemptionsAwaitingActivation(db: DbOrTrx, accountId: string): Promise<RedemptionForActivationRow[]> {
-  const rows = await selectRedemptions(db)
-    .where('redemptions.account_id', '=', accountId)
-    .where('redemptions.state', '=', 'redeemed')
-    .orderBy('redemptions.redeemed_at', 'desc')
-    .execute();
-  return rows.map((row) => ({ ...row, credit_amount: Number(row.credit_amount) }));
-}
-
-const activateRedeemed = prepared((db, p: { redemptionId: string; subscriptionId: string; now: string }) => db.updateTable('redemptions')
-  .set({ state: 'activated', activated_at: p.now, subscription_id: p.subscriptionId })
-  .where('id', '=', p.redemptionId)
-  .where('state', '=', 'redeemed'));
-
-/** The exactly-once step: only a redemption still 'redeemed' becomes 'activated'; returns rows changed. */
-export async function markRedemptionActivated(db: DbOrTrx, redemptionId: string, subscriptionId: string, now: string): Promise<number> {
-  return activateRedeemed.affected(db, { redemptionId, subscriptionId, now });
-}
-
 // ---- idempotency keys ------------------------------------------------------------
 
 export type IdempotencyKeyRow = Selectable<IdempotencyKeyTable>;

@@ -12,12 +12,15 @@ import type { Actor, AuditService } from '../audit/audit.service.ts';
 import type { CreditBalance, CreditService } from '../credit/credit.service.ts';
 import { enqueueJob } from '../jobs/jobs.repository.ts';
 import { DISABLE_JOB, PROVISION_JOB } from '../provisioning/provisioning.service.ts';
+import type { PassForActivation, RedemptionService } from '../redemptions/redemptions.service.ts';
 import type { SettingsService } from '../settings/settings.service.ts';
 import { countryName } from '../../lib/countries.ts';
 import { parseProfile, sameEmail, type ActivationProfile } from './activation-profile.ts';
 import type { SubscriptionEvents } from './subscription-events.ts';
 import * as repo from './subscriptions.repository.ts';
 import type { SubscriptionOffer, SubscriptionStatus } from './subscriptions.table.ts';
+
+export type { PassForActivation };
 
 export interface Money {
   amount: number;
@@ -38,16 +41,6 @@ export interface SubscriptionView {
   redemptionId: string | null;
   createdAt: string;
   updatedAt: string;
-}
-
-export interface PassForActivation {
-  redemptionId: string;
-  state: 'redeemed' | 'activated' | 'released';
-  subscriptionId: string | null;
-  country: string;
-  codeLast4: string;
-  redeemedAt: string;
-  campaign: { name: string; credit: Money; validityDays: number };
 }
 
 export type ActivationRequest =
@@ -95,12 +88,13 @@ export interface SubscriptionServiceDeps {
   credit: CreditService;
   settings: SettingsService;
   events: SubscriptionEvents;
+  redemptions: Pick<RedemptionService, 'passForActivation' | 'awaitingActivation' | 'markActivated'>;
   /** Tells this process's job workers that a job was just committed, so provisioning starts at once. */
   wakeJobs?: () => void;
 }
 
 export function createSubscriptionService(deps: SubscriptionServiceDeps) {
-  const { db, clock, metrics, audit, credit, settings, events } = deps;
+  const { db, clock, metrics, audit, credit, settings, events, redemptions } = deps;
 
   // ---- reading ---------------------------------------------------------------
 
@@ -129,13 +123,13 @@ export function createSubscriptionService(deps: SubscriptionServiceDeps) {
   }
 
   async function passForActivation(accountId: string, redemptionId: string): Promise<PassForActivation> {
-    const row = await repo.findRedemptionForActivation(db, redemptionId);
-    if (!row || row.account_id !== accountId) throw new NotFoundError('This pass');
-    return toPassView(row);
+    const pass = await redemptions.passForActivation(db, redemptionId);
+    if (!pass || pass.accountId !== accountId) throw new NotFoundError('This pass');
+    return pass;
   }
 
   async function awaitingActivation(accountId: string): Promise<PassForActivation[]> {
-    return (await repo.listRedemptionsAwaitingActivation(db, accountId)).map(toPassView);
+    return redemptions.awaitingActivation(accountId);
   }
 
   // ---- offers ----------------------------------------------------------------
@@ -211,19 +205,18 @@ export function createSubscriptionService(deps: SubscriptionServiceDeps) {
       const trial = await settings.freeTrial();
       return { offer: 'free-trial', redemptionId: null, country: account.country, credit: trial.credit, validityDays: trial.days, campaignName: null };
     }
-    const redemption = await repo.findRedemptionForActivation(db, request.redemptionId);
-    if (!redemption || redemption.account_id !== account.id) throw new NotFoundError('This pass');
+    const pass = await passForActivation(account.id, request.redemptionId);
     // A redemption still 'redeemed' has no subscription: the activation marks it in the same transaction
     // (and the unique redemption_id settles any race). Only other states need the lookup.
-    if (redemption.state !== 'redeemed') {
-      const existing = await repo.findSubscriptionByRedemption(db, redemption.id);
+    if (pass.state !== 'redeemed') {
+      const existing = await repo.findSubscriptionByRedemption(db, pass.redemptionId);
       if (existing) return { existing: (await toViews([existing]))[0]! };
-      if (redemption.state === 'released') throw passReleased();
+      if (pass.state === 'released') throw passReleased();
     }
     return {
-      offer: 'pass', redemptionId: redemption.id, country: redemption.country,
-      credit: { amount: redemption.credit_amount, currency: redemption.credit_currency }, validityDays: redemption.validity_days,
-      campaignName: redemption.campaign_name,
+      offer: 'pass', redemptionId: pass.redemptionId, country: pass.country,
+      credit: pass.campaign.credit, validityDays: pass.campaign.validityDays,
+      campaignName: pass.campaign.name,
     };
   }
 
@@ -258,7 +251,7 @@ export function createSubscriptionService(deps: SubscriptionServiceDeps) {
       const { campaign_name: _campaignName, ...inserted } = row;
       await repo.insertSubscription(trx, inserted);
       await credit.grant(trx, id, plan.credit.amount, plan.credit.currency);
-      if (plan.redemptionId !== null && (await repo.markRedemptionActivated(trx, plan.redemptionId, id, at)) !== 1) {
+      if (plan.redemptionId !== null && !(await redemptions.markActivated(trx, plan.redemptionId, id, at))) {
         throw new ActivationRace();
       }
       await enqueueJob(trx, { type: PROVISION_JOB, payload: { subscriptionId: id } }, now);
@@ -283,8 +276,8 @@ export function createSubscriptionService(deps: SubscriptionServiceDeps) {
     if (request.offer === 'free-trial') throw trialAlreadyUsed();
     const existing = await repo.findSubscriptionByRedemption(db, request.redemptionId);
     if (!existing) {
-      const redemption = await repo.findRedemptionForActivation(db, request.redemptionId);
-      if (redemption?.state === 'released') throw passReleased();
+      const pass = await redemptions.passForActivation(db, request.redemptionId);
+      if (pass?.state === 'released') throw passReleased();
       throw new DomainError('conflict', 'This pass changed while you were signing up. Reload the page and try again.');
     }
     const result: ActivationResult = { status: 200, subscription: (await toViews([existing]))[0]! };
@@ -357,14 +350,6 @@ export function toSubscriptionView(row: repo.SubscriptionRow, balance: CreditBal
     redemptionId: row.redemption_id,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
-  };
-}
-
-function toPassView(row: repo.RedemptionForActivationRow): PassForActivation {
-  return {
-    redemptionId: row.id, state: row.state, subscriptionId: row.subscription_id, country: row.country,
-    codeLast4: row.code_last4, redeemedAt: row.redeemed_at,
-    campaign: { name: row.campaign_name, credit: { amount: row.credit_amount, currency: row.credit_currency }, validityDays: row.validity_days },
   };
 }
 
