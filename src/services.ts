@@ -46,15 +46,15 @@ export function createServices(infra: Infrastructure) {
   closers.push(() => subscriptionEvents.close());
   const mail = createMailService({ db, clock, config, metrics: infra.metrics, closers });
   const accounts = createAccountService({ db, clock, config, metrics: infra.metrics, audit, mail, sessions, redis: infra.redis });
-  const redemptions = createRedemptionService({ db, dialect: infra.dialect, clock, config, metrics: infra.metrics, audit, redis: infra.redis });
+  const campaigns = createCampaignService({ db, clock, audit, metrics: infra.metrics });
+  const codes = createCodeService({ db, clock, audit, metrics: infra.metrics, hashCode: codeHasher(config), campaigns });
+  const redemptions = createRedemptionService({ db, dialect: infra.dialect, clock, config, metrics: infra.metrics, audit, redis: infra.redis, codes });
   const credit = createCreditService({ clock });
   const settings = createSettingsService({ db, clock, audit });
   const subscriptions = createSubscriptionService({ db, clock, metrics: infra.metrics, audit, credit, settings, events: subscriptionEvents, redemptions, wakeJobs: () => jobs.wake() });
   const organizations = createOrganizationService({ db, clock, config, metrics: infra.metrics, audit, mail, accounts });
   const provisioning = createProvisioningService({ db, clock, config, metrics: infra.metrics, audit, mail, accounts, subscriptionEvents });
   const jobs = createJobService({ db, dialect: infra.dialect, clock, handlers: { ...provisioning.handlers } });
-  const campaigns = createCampaignService({ db, clock, audit, metrics: infra.metrics });
-  const codes = createCodeService({ db, clock, audit, metrics: infra.metrics, hashCode: codeHasher(config) });
   const support = createSupportService({ db, clock, config, audit, mail, subscriptions });
   /** What every process that works jobs deletes now and then (src/modules/jobs/housekeeping.ts). */
   const housekeeping: HousekeepingTask[] = [

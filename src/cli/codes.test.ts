@@ -108,7 +108,7 @@ describe('cloudpass campaign and codes commands', { timeout: 180_000 }, () => {
       [['codes', 'generate', '--campaign', campaignId, '--count', 'many'], /--count/],
       [['codes', 'generate', '--campaign', '00000000-0000-0000-0000-000000000000', '--count', '5', '--out', missingCampaignFile], /campaign/i],
       [['codes', 'generate', '--campaign', campaignId, '--count', '5', '--out', existing], /already exists/],
-      [['codes', 'check', mistype(generatePassCodes(1)[0] as string)], /mistyped/],
+      [['codes', 'check', mistype(generatePassCodes(1)[0] as string)], /has a typo/],
       [['codes', 'check', generatePassCodes(1)[0] as string], /never issued/],
       [['codes', 'revoke', generatePassCodes(1)[0] as string, 'nonsense'], /mistyped/],
       [['campaign', 'frobnicate'], /unknown command/],

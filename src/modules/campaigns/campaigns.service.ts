@@ -1,11 +1,12 @@
 // Campaigns: what a pass is worth, for how long, until when it can be redeemed, where and how often.
-import type { Db } from '../../db/database.ts';
+import type { Db, DbOrTrx } from '../../db/database.ts';
 import type { Metrics } from '../../lib/metrics.ts';
 import { iso, type Clock } from '../../lib/clock.ts';
 import { DomainError, NotFoundError, ValidationError, type FieldError } from '../../lib/errors.ts';
 import { newId } from '../../lib/ids.ts';
 import { isCountryCode } from '../../lib/countries.ts';
 import type { Actor, AuditService } from '../audit/audit.service.ts';
+import { parseCountries, termsOf, type CampaignTerms } from './campaign-rules.ts';
 import {
   findCampaignById, insertCampaign, listCampaignsWithStats, updateCampaignStatus,
   type CampaignRow, type CampaignStatsRow,
@@ -68,6 +69,12 @@ export function createCampaignService(deps: { db: Db; clock: Clock; audit: Audit
     return toCampaignView(row, NO_CODES);
   }
 
+  /** A campaign's terms, read with the caller's handle (inside its transaction when it must be). */
+  async function terms(handle: DbOrTrx, id: string): Promise<CampaignTerms | undefined> {
+    const row = await findCampaignById(handle, id);
+    return row ? termsOf(row) : undefined;
+  }
+
   async function list(): Promise<CampaignView[]> {
     const rows = await listCampaignsWithStats(db, today());
     return rows.map((row) => toCampaignView(row, row));
@@ -100,7 +107,7 @@ export function createCampaignService(deps: { db: Db; clock: Clock; audit: Audit
     return get(id);
   }
 
-  return { create, list, get, setStatus };
+  return { create, terms, list, get, setStatus };
 }
 
 export type CampaignService = ReturnType<typeof createCampaignService>;
@@ -170,8 +177,6 @@ function auditDetails(row: CampaignRow) {
     redeemBy: row.redeem_by, countries: parseCountries(row.countries), passesPerAccount: row.passes_per_account,
   };
 }
-
-const parseCountries = (json: string | null): string[] | null => (json === null ? null : (JSON.parse(json) as string[]));
 
 /** The one mapping from a stored campaign to what the API, CLI and pages show. */
 export function toCampaignView(row: CampaignRow, stats: CampaignStats): CampaignView {

@@ -1,5 +1,6 @@
 import { CompiledQuery, type Insertable, type Selectable } from 'kysely';
 import type { DbOrTrx, Trx } from '../../db/database.ts';
+import { prepared } from '../../db/prepared.ts';
 import type { CodeBatchTable, PassCodeTable } from './codes.table.ts';
 
 export type PassCodeRow = Selectable<PassCodeTable>;
@@ -80,4 +81,44 @@ export async function revokeIssuedCodes(trx: Trx, hashes: string[], at: string):
     .where('code_hash', 'in', hashes).where('state', '=', 'issued')
     .returning(['campaign_id', 'last4'])
     .execute();
+}
+
+// ---- redeeming, as the redemptions module asks for it --------------------------------------
+
+const selectCodeWithCampaign = prepared((db, p: { codeHash: string }) => db.selectFrom('pass_codes')
+  .innerJoin('campaigns', 'campaigns.id', 'pass_codes.campaign_id')
+  .select([
+    'pass_codes.state', 'pass_codes.account_id', 'pass_codes.last4',
+    'campaigns.id', 'campaigns.name', 'campaigns.credit_amount', 'campaigns.credit_currency', 'campaigns.validity_days',
+    'campaigns.redeem_by', 'campaigns.countries', 'campaigns.passes_per_account', 'campaigns.status',
+  ])
+  .where('pass_codes.code_hash', '=', p.codeHash));
+
+/**
+ * A code and its campaign's columns in one query: redeeming decides on both, on the hot path of every
+ * redemption (a read of the campaigns table, which the campaigns module owns; nothing here writes it).
+ */
+export async function findCodeWithCampaign(db: DbOrTrx, codeHash: string) {
+  return selectCodeWithCampaign.first(db, { codeHash });
+}
+
+const bindIssued = prepared((db, p: { codeHash: string; accountId: string; at: string }) => db.updateTable('pass_codes')
+  .set({ state: 'redeemed', account_id: p.accountId, redeemed_at: p.at })
+  .where('code_hash', '=', p.codeHash)
+  .where('state', '=', 'issued'));
+
+/** The binding write: only an issued code changes, so of any number of callers exactly one gets true. */
+export async function bindIssuedCode(trx: Trx, codeHash: string, accountId: string, at: string): Promise<boolean> {
+  return await bindIssued.affected(trx, { codeHash, accountId, at }) === 1;
+}
+
+/** Back to issued, only from the account that held it (a code revoked meanwhile stays revoked). */
+export async function reissueCode(trx: Trx, codeHash: string, accountId: string): Promise<boolean> {
+  const result = await trx.updateTable('pass_codes')
+    .set({ state: 'issued', account_id: null, redeemed_at: null })
+    .where('code_hash', '=', codeHash)
+    .where('state', '=', 'redeemed')
+    .where('account_id', '=', accountId)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
 }

@@ -1,18 +1,19 @@
 // Pass codes: generated in batches for a campaign, stored only as keyed hashes, looked up and revoked.
 import { deriveKey, type Config } from '../../config.ts';
-import type { Db, Trx } from '../../db/database.ts';
+import type { Db, DbOrTrx, Trx } from '../../db/database.ts';
 import type { Metrics } from '../../lib/metrics.ts';
 import { iso, type Clock } from '../../lib/clock.ts';
 import { DomainError, NotFoundError, ValidationError, type FieldError } from '../../lib/errors.ts';
 import { newId } from '../../lib/ids.ts';
 import type { Actor, AuditService } from '../audit/audit.service.ts';
-import { findCampaignById } from '../campaigns/campaigns.repository.ts';
+import { assertTakesCodes, termsOf, type CampaignTerms } from '../campaigns/campaign-rules.ts';
+import type { CampaignService } from '../campaigns/campaigns.service.ts';
 import {
-  findCodeByHash, growBatch, insertBatch, insertNewCodes, revokeIssuedCodes,
+  bindIssuedCode, findCodeByHash, findCodeWithCampaign, growBatch, insertBatch, insertNewCodes, reissueCode, revokeIssuedCodes,
   type CodeBatchRow, type NewPassCode, type PassCodeRow,
 } from './codes.repository.ts';
 import type { PassCodeState } from './codes.table.ts';
-import { generatePassCodes, hashPassCode, lastFour, parsePassCode } from './pass-code.ts';
+import { formatPassCode, generatePassCodes, hashPassCode, lastFour, parsePassCode } from './pass-code.ts';
 
 /** Codes per transaction when streaming, and per chunk yielded: bigger chunks mean fewer commits, smaller ones less memory. */
 export const CODES_PER_CHUNK = 1000;
@@ -25,6 +26,24 @@ export type CodeHasher = (normalized: string) => string;
 export function codeHasher(config: Pick<Config, 'secret'>): CodeHasher {
   const key = deriveKey(config.secret, 'pass-codes');
   return (normalized) => hashPassCode(normalized, key);
+}
+
+/** A code as typed, checked and normalised once, with its stored form: what each step of redeeming carries. */
+export interface PassCodeRef {
+  /** 16 alphabet symbols, no hyphens. */
+  normalized: string;
+  /** Its keyed hash: how it is stored and found. */
+  hash: string;
+  /** As printed: XXXX-XXXX-XXXX-XXXX. */
+  formatted: string;
+  last4: string;
+}
+
+/** A stored code's state and its campaign's terms: what redeeming decides on. */
+export interface CodeForRedemption {
+  state: PassCodeState;
+  accountId: string | null;
+  campaign: CampaignTerms;
 }
 
 export interface PassCodeView {
@@ -58,6 +77,7 @@ export interface CodeServiceDeps {
   audit: AuditService;
   metrics: Pick<Metrics, 'codesGenerated' | 'codesRevoked'>;
   hashCode: CodeHasher;
+  campaigns: Pick<CampaignService, 'terms'>;
   /** Where new formatted codes come from; tests pass one that collides on purpose. */
   drawCodes?: (count: number) => string[];
   chunkSize?: number;
@@ -118,12 +138,9 @@ export function createCodeService(deps: CodeServiceDeps) {
   }
 
   async function openBatch(trx: Trx, campaignId: string, actor: Actor): Promise<CodeBatchRow> {
-    const campaign = await findCampaignById(trx, campaignId);
+    const campaign = await deps.campaigns.terms(trx, campaignId);
     if (!campaign) throw new NotFoundError('The campaign');
-    if (campaign.status === 'closed') throw new DomainError('conflict', 'This campaign is closed: it gets no new codes.');
-    if (campaign.redeem_by < iso(clock.now()).slice(0, 10)) {
-      throw new DomainError('conflict', `This campaign's redeem-by date ${campaign.redeem_by} has passed: new codes could never be redeemed.`);
-    }
+    assertTakesCodes(campaign, iso(clock.now()).slice(0, 10));
     const row: CodeBatchRow = { id: newId(), campaign_id: campaignId, size: 0, created_at: iso(clock.now()), created_by: actor.label };
     await insertBatch(trx, row);
     return row;
@@ -156,11 +173,34 @@ export function createCodeService(deps: CodeServiceDeps) {
   }
 
   async function findCode(input: string): Promise<PassCodeRow> {
-    const parsed = parsePassCode(input);
-    if (!parsed.ok) throw new DomainError('code_mistyped', 'This code is mistyped: a symbol is wrong or missing. Check it and try again.');
-    const row = await findCodeByHash(db, hashCode(parsed.code));
+    const row = await findCodeByHash(db, parse(input).hash);
     if (!row) throw new DomainError('invalid_code', 'This code was never issued.');
     return row;
+  }
+
+  // ---- redeeming: the redemptions module binds codes through these ---------------------------
+
+  /** Checks and normalises a code as typed; a typo is named as one before anything is looked up. */
+  function parse(input: string): PassCodeRef {
+    const parsed = parsePassCode(input);
+    if (!parsed.ok) throw codeMistyped();
+    return { normalized: parsed.code, hash: hashCode(parsed.code), formatted: formatPassCode(parsed.code), last4: lastFour(parsed.code) };
+  }
+
+  /** The code's state and its campaign's terms, in one read. */
+  async function findForRedemption(handle: DbOrTrx, code: PassCodeRef): Promise<CodeForRedemption | undefined> {
+    const row = await findCodeWithCampaign(handle, code.hash);
+    return row ? { state: row.state, accountId: row.account_id, campaign: termsOf(row) } : undefined;
+  }
+
+  /** Inside the redeeming transaction: an issued code becomes the account's. False when it is not issued any more. */
+  async function bindIssued(trx: Trx, code: PassCodeRef, accountId: string, at: string): Promise<boolean> {
+    return bindIssuedCode(trx, code.hash, accountId, at);
+  }
+
+  /** Inside the releasing transaction: the account's redeemed code is issued again (a revoked one stays revoked). */
+  async function reissue(trx: Trx, codeHash: string, accountId: string): Promise<boolean> {
+    return reissueCode(trx, codeHash, accountId);
   }
 
   /** Issued codes become revoked; redeemed or revoked ones are left alone. All or nothing on mistyped input. */
@@ -195,10 +235,13 @@ export function createCodeService(deps: CodeServiceDeps) {
     return { revoked };
   }
 
-  return { generate, generateCodes, lookup, revoke };
+  return { generate, generateCodes, lookup, revoke, parse, findForRedemption, bindIssued, reissue };
 }
 
 export type CodeService = ReturnType<typeof createCodeService>;
+
+const codeMistyped = () => new DomainError('code_mistyped',
+  'This code has a typo. A promo code has 16 letters and digits: check each one against your pass.');
 
 function checkCount(count: number, max: number) {
   if (!Number.isSafeInteger(count) || count < 1 || count > max) {

@@ -215,7 +215,7 @@ describeEachDatabase('pass codes', (ctx) => {
     // The first draw repeats a stored code and one of its own; later draws are new codes.
     const draws = [[existing, fresh[0], fresh[0], fresh[1]], fresh.slice(2)];
     const codes = createCodeService({
-      db: app.services.db, clock: app.services.clock, audit: app.services.audit, metrics: app.metrics, hashCode: codeHasher(config),
+      db: app.services.db, clock: app.services.clock, audit: app.services.audit, metrics: app.metrics, hashCode: codeHasher(config), campaigns: app.services.campaigns,
       drawCodes: (count) => (draws.shift() ?? generatePassCodes(count)).slice(0, count) as string[],
     });
     const batch = await codes.generate(campaignId, 4, systemActor);
@@ -232,7 +232,7 @@ describeEachDatabase('pass codes', (ctx) => {
     const { app, config } = ctx();
     const campaignId = await newCampaign();
     const codes = createCodeService({
-      db: app.services.db, clock: app.services.clock, audit: app.services.audit, metrics: app.metrics, hashCode: codeHasher(config), chunkSize: 3,
+      db: app.services.db, clock: app.services.clock, audit: app.services.audit, metrics: app.metrics, hashCode: codeHasher(config), campaigns: app.services.campaigns, chunkSize: 3,
     });
     const seen: Array<{ size: number; generated: number; stored: number; audited: string[] }> = [];
     let last: GeneratedChunk | undefined;

@@ -1,15 +1,12 @@
-// All SQL of redeeming a code: the code and its campaign as one read, the conditional writes that bind and
-// release it, and the redemption rows. Functions that must run inside the redeeming transaction take a Trx.
+// All SQL of redemptions: the rows that bind a code to an account, read with their campaign's name and
+// credit, and the conditional writes that release and activate them. Functions that must run inside the
+// caller's transaction take a Trx.
 import type { Selectable } from 'kysely';
 import type { DbOrTrx, Trx } from '../../db/database.ts';
 import { prepared } from '../../db/prepared.ts';
-import type { CampaignTable } from '../campaigns/campaigns.table.ts';
-import type { PassCodeTable } from '../codes/codes.table.ts';
 import type { RedemptionState, RedemptionTable } from './redemptions.table.ts';
 
 export type RedemptionRow = Selectable<RedemptionTable>;
-export type CampaignRow = Selectable<CampaignTable>;
-export type PassCodeRow = Selectable<PassCodeTable>;
 
 /** A redemption with the campaign it belongs to, as every view of a redemption needs both. */
 export type RedemptionWithCampaign = RedemptionRow & {
@@ -18,26 +15,6 @@ export type RedemptionWithCampaign = RedemptionRow & {
   credit_currency: string;
   validity_days: number;
 };
-
-const selectCodeWithCampaign = prepared((db, p: { codeHash: string }) => db.selectFrom('pass_codes')
-  .innerJoin('campaigns', 'campaigns.id', 'pass_codes.campaign_id')
-  .selectAll('campaigns')
-  .select([
-    'pass_codes.code_hash', 'pass_codes.campaign_id', 'pass_codes.batch_id', 'pass_codes.last4', 'pass_codes.state',
-    'pass_codes.created_at as code_created_at', 'pass_codes.redeemed_at', 'pass_codes.account_id', 'pass_codes.revoked_at',
-  ])
-  .where('pass_codes.code_hash', '=', p.codeHash));
-
-/** The code and its campaign, in one query. */
-export async function findCodeWithCampaign(db: DbOrTrx, codeHash: string): Promise<{ code: PassCodeRow; campaign: CampaignRow } | undefined> {
-  const row = await selectCodeWithCampaign.first(db, { codeHash });
-  if (!row) return undefined;
-  const { code_hash, campaign_id, batch_id, last4, state, code_created_at, redeemed_at, account_id, revoked_at, ...campaign } = row;
-  return {
-    code: { code_hash, campaign_id, batch_id, last4, state, created_at: code_created_at, redeemed_at, account_id, revoked_at },
-    campaign,
-  };
-}
 
 function selectRedemptions(db: DbOrTrx) {
   return db.selectFrom('redemptions')
@@ -89,16 +66,6 @@ export async function lockAccountForRedemption(trx: Trx, accountId: string): Pro
   await lockAccount.rows(trx, { accountId });
 }
 
-const bindIssued = prepared((db, p: { codeHash: string; accountId: string; at: string }) => db.updateTable('pass_codes')
-  .set({ state: 'redeemed', account_id: p.accountId, redeemed_at: p.at })
-  .where('code_hash', '=', p.codeHash)
-  .where('state', '=', 'issued'));
-
-/** The binding write: only an issued code changes, so of any number of callers exactly one gets true. */
-export async function bindIssuedCode(trx: Trx, codeHash: string, accountId: string, at: string): Promise<boolean> {
-  return await bindIssued.affected(trx, { codeHash, accountId, at }) === 1;
-}
-
 const insertRedemptionRow = prepared((db, row: RedemptionRow) => db.insertInto('redemptions').values(row));
 
 export async function insertRedemption(trx: Trx, row: RedemptionRow): Promise<void> {
@@ -111,17 +78,6 @@ export async function markReleased(trx: Trx, id: string, at: string): Promise<bo
     .set({ state: 'released', released_at: at })
     .where('id', '=', id)
     .where('state', '=', 'redeemed')
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
-}
-
-/** Back to issued, only from the account that held it (a code revoked meanwhile stays revoked). */
-export async function reissueCode(trx: Trx, codeHash: string, accountId: string): Promise<boolean> {
-  const result = await trx.updateTable('pass_codes')
-    .set({ state: 'issued', account_id: null, redeemed_at: null })
-    .where('code_hash', '=', codeHash)
-    .where('state', '=', 'redeemed')
-    .where('account_id', '=', accountId)
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
 }

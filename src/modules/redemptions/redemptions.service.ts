@@ -9,10 +9,10 @@ import { iso, type Clock } from '../../lib/clock.ts';
 import { DomainError, NotFoundError, ValidationError } from '../../lib/errors.ts';
 import { newId } from '../../lib/ids.ts';
 import type { Redis } from '../../lib/redis.ts';
-import { countryName, isCountryCode } from '../../lib/countries.ts';
+import { isCountryCode } from '../../lib/countries.ts';
 import type { Actor, AuditService } from '../audit/audit.service.ts';
-import { codeHasher } from '../codes/codes.service.ts';
-import { formatPassCode, lastFour, parsePassCode } from '../codes/pass-code.ts';
+import { assertRedeemable, type CampaignTerms } from '../campaigns/campaign-rules.ts';
+import type { CodeService, PassCodeRef } from '../codes/codes.service.ts';
 import { openSecret, sealSecret } from '../../lib/secret-box.ts';
 import { createGuessingLimits, type Guesser } from './guessing-limits.ts';
 import * as repo from './redemptions.repository.ts';
@@ -83,72 +83,60 @@ export interface ReleaseResult {
 
 export function createRedemptionService(deps: {
   db: Db; dialect: Dialect; clock: Clock; config: Config; metrics: Metrics; audit: AuditService; redis?: Redis;
+  codes: Pick<CodeService, 'parse' | 'findForRedemption' | 'bindIssued' | 'reissue'>;
 }) {
-  const { db, dialect, clock, metrics, audit } = deps;
-  const hashCode = codeHasher(deps.config);
+  const { db, dialect, clock, metrics, audit, codes } = deps;
   const pendingKey = deriveKey(deps.config.secret, 'pending-codes');
   const limits = createGuessingLimits(deps.redis);
 
   // ---- checking a code ------------------------------------------------------------------
 
-  /** The normalised code; a typo is named as one before anything else, without touching the database. */
+  /** The normalised code (XXXX-XXXX-XXXX-XXXX); a typo is named as one before anything else, without touching the database. */
   function parseCode(input: string): string {
-    const parsed = parsePassCode(input);
-    if (!parsed.ok) throw codeMistyped();
-    return parsed.code;
+    return codes.parse(input).formatted;
+  }
+
+  /**
+   * What can be said of a code before binding it, with one read of the code and its campaign: the
+   * guessing limits first (a blocked client learns nothing), then the code's state and the campaign's
+   * rules. The caller's own redeemed code comes back with its redemption instead of being refused.
+   */
+  async function inspect(code: PassCodeRef, country: string, guesser: Guesser, step: 'check' | 'redeem'): Promise<CodeCheck> {
+    await limits.assertMayTry(guesser);
+    const found = await codes.findForRedemption(db, code);
+    if (!found) {
+      await limits.recordFailure(guesser);
+      metrics.redemptionFailures.inc({ scope: step });
+      throw new DomainError('invalid_code', 'There is no pass with this promo code. Check that you typed the code printed on your pass.');
+    }
+    const result: CodeCheck = { code: code.formatted, last4: code.last4, country, campaign: passCampaignView(found.campaign), redemption: null };
+    if (found.state === 'revoked') throw codeRevoked();
+    if (found.state === 'redeemed') {
+      const live = guesser.accountId !== null && found.accountId === guesser.accountId ? await repo.findLiveRedemptionOfCode(db, code.hash) : undefined;
+      if (live && live.account_id === guesser.accountId) return { ...result, redemption: redemptionView(live) };
+      throw codeAlreadyUsed();
+    }
+    assertRedeemable(found.campaign, country, today());
+    return result;
   }
 
   /**
    * Everything that can be said about a code before binding it. `guesser.accountId` is the signed-in
-   * caller, if any: their own redeemed code is returned with its redemption instead of refused.
+   * caller, if any: their own redeemed code is returned with its redemption instead of refused, and a
+   * pass limit they reached is said now rather than after they confirm.
    */
-  async function check(input: CodeInput, guesser: Guesser, scope: 'check' | 'redeem' = 'check'): Promise<CodeCheck> {
-    const code = parseCode(input.code);
-    const country = parseCountry(input.country);
-    await limits.assertMayTry(guesser);
-    const codeHash = hashCode(code);
-    const found = await repo.findCodeWithCampaign(db, codeHash);
-    if (!found) {
-      await limits.recordFailure(guesser);
-      metrics.redemptionFailures.inc({ scope });
-      throw new DomainError('invalid_code', 'There is no pass with this promo code. Check that you typed the code printed on your pass.');
-    }
-    const result: CodeCheck = { code: formatPassCode(code), last4: lastFour(code), country, campaign: campaignView(found.campaign), redemption: null };
-    if (found.code.state === 'revoked') throw codeRevoked();
-    if (found.code.state === 'redeemed') {
-      const live = await repo.findLiveRedemptionOfCode(db, codeHash);
-      if (live && guesser.accountId !== null && live.account_id === guesser.accountId) return { ...result, redemption: redemptionView(live) };
-      throw codeAlreadyUsed();
-    }
-    assertRedeemable(found.campaign, country);
-    // Redeeming counts the account's passes inside its transaction (bind); only a check counts here.
-    if (scope === 'check' && guesser.accountId && await reachedPassLimit(guesser.accountId, found.campaign)) {
+  async function check(input: CodeInput, guesser: Guesser): Promise<CodeCheck> {
+    const code = codes.parse(input.code);
+    const checked = await inspect(code, parseCountry(input.country), guesser, 'check');
+    if (checked.redemption || !guesser.accountId) return checked;
+    const campaign = checked.campaign;
+    if (await repo.countLiveRedemptions(db, guesser.accountId, campaign.id) >= campaign.passesPerAccount) {
       // The pass that fills the limit may be this very code, bound by a concurrent request of the same caller.
-      const live = await repo.findLiveRedemptionOfCode(db, codeHash);
-      if (live && live.account_id === guesser.accountId) return { ...result, redemption: redemptionView(live) };
-      throw passLimitReached(found.campaign.passes_per_account);
+      const live = await repo.findLiveRedemptionOfCode(db, code.hash);
+      if (live && live.account_id === guesser.accountId) return { ...checked, redemption: redemptionView(live) };
+      throw passLimitReached(campaign.passesPerAccount);
     }
-    return result;
-  }
-
-  function assertRedeemable(campaign: repo.CampaignRow, country: string): void {
-    if (campaign.status === 'closed') {
-      throw new DomainError('code_expired', 'This pass has expired: its campaign has ended.', { reason: 'campaign_closed' });
-    }
-    if (today() > campaign.redeem_by) {
-      throw new DomainError('code_expired', `This pass has expired: it could be redeemed until ${longDate(campaign.redeem_by)}.`, { reason: 'redeem_by_passed', redeemBy: campaign.redeem_by });
-    }
-    if (campaign.status === 'paused') {
-      throw new DomainError('campaign_paused', 'Redeeming this pass is paused for now. Please try again later.');
-    }
-    const countries = campaign.countries ? (JSON.parse(campaign.countries) as string[]) : null;
-    if (countries && !countries.includes(country)) {
-      throw new DomainError('country_not_eligible', `This pass is not available in ${countryName(country)}.`, { eligibleCountries: countries });
-    }
-  }
-
-  async function reachedPassLimit(accountId: string, campaign: repo.CampaignRow): Promise<boolean> {
-    return await repo.countLiveRedemptions(db, accountId, campaign.id) >= campaign.passes_per_account;
+    return checked;
   }
 
   // ---- redeeming ----------------------------------------------------------------------
@@ -169,7 +157,8 @@ export function createRedemptionService(deps: {
   }
 
   async function redeemOrRefuse(input: CodeInput, redeemer: Redeemer): Promise<{ redemption: RedemptionView; created: boolean }> {
-    parseCode(input.code);
+    const code = codes.parse(input.code);
+    const country = parseCountry(input.country);
     if (!redeemer.account.emailVerified) {
       throw new DomainError('email_not_verified', 'Confirm your email address first: open the link we emailed you, then try again.');
     }
@@ -177,37 +166,35 @@ export function createRedemptionService(deps: {
     // A code released by its holder at the very moment another account binds it can lose a race it
     // would win a moment later; trying again a couple of times settles it.
     for (let attempt = 0; ; attempt++) {
-      const checked = await check(input, guesser, 'redeem');
+      const checked = await inspect(code, country, guesser, 'redeem');
       if (checked.redemption) return { redemption: checked.redemption, created: false };
-      const bound = await bind(checked, redeemer);
+      const bound = await bind(code, checked, redeemer);
       if (bound) return { redemption: bound, created: true };
       if (attempt === 2) throw new DomainError('conflict', 'This pass is changing hands right now. Please try again.');
     }
   }
 
   /** One transaction: the conditional write on the code, the pass limit, the redemption row and the audit entry. */
-  async function bind(checked: CodeCheck, redeemer: Redeemer): Promise<RedemptionView | undefined> {
-    const code = parseCode(checked.code);
-    const codeHash = hashCode(code);
+  async function bind(code: PassCodeRef, checked: CodeCheck, redeemer: Redeemer): Promise<RedemptionView | undefined> {
     const accountId = redeemer.account.id;
     const now = iso(clock.now());
     const id = newId();
+    const campaign = checked.campaign;
     try {
       const won = await db.transaction().execute(async (trx) => {
         // PostgreSQL counts one account's redemptions one transaction at a time; SQLite needs no lock:
         // the write below comes first, and a SQLite writer excludes every other writer until it commits.
         if (dialect === 'postgres') await repo.lockAccountForRedemption(trx, accountId);
-        if (!(await repo.bindIssuedCode(trx, codeHash, accountId, now))) return false;
-        const campaign = checked.campaign;
+        if (!(await codes.bindIssued(trx, code, accountId, now))) return false;
         if (await repo.countLiveRedemptions(trx, accountId, campaign.id) >= campaign.passesPerAccount) {
           throw passLimitReached(campaign.passesPerAccount);
         }
         await repo.insertRedemption(trx, {
-          id, code_hash: codeHash, code_last4: checked.last4, account_id: accountId, campaign_id: campaign.id,
+          id, code_hash: code.hash, code_last4: code.last4, account_id: accountId, campaign_id: campaign.id,
           country: checked.country, state: 'redeemed', redeemed_at: now, activated_at: null, released_at: null, subscription_id: null,
         });
-        await audit.record(trx, redeemer.actor, 'code.redeemed', 'pass_code', codeHash, {
-          redemptionId: id, campaignId: campaign.id, accountId, country: checked.country, last4: checked.last4,
+        await audit.record(trx, redeemer.actor, 'code.redeemed', 'pass_code', code.hash, {
+          redemptionId: id, campaignId: campaign.id, accountId, country: checked.country, last4: code.last4,
         });
         return true;
       });
@@ -216,10 +203,10 @@ export function createRedemptionService(deps: {
       if (isUniqueViolation(error)) return undefined;
       throw error;
     }
-    const { name, credit, validityDays } = checked.campaign;
+    const { name, credit, validityDays } = campaign;
     return {
-      id, state: 'redeemed', campaign: { id: checked.campaign.id, name, credit, validityDays }, country: checked.country,
-      codeLast4: checked.last4, redeemedAt: now, activatedAt: null, releasedAt: null, subscriptionId: null,
+      id, state: 'redeemed', campaign: { id: campaign.id, name, credit, validityDays }, country: checked.country,
+      codeLast4: code.last4, redeemedAt: now, activatedAt: null, releasedAt: null, subscriptionId: null,
     };
   }
 
@@ -248,15 +235,15 @@ export function createRedemptionService(deps: {
 
   /** An operator releases a redeemed, not yet activated code by its text. */
   async function releaseByOperator(codeText: string, actor: Actor): Promise<ReleaseResult> {
-    const codeHash = hashCode(parseCode(codeText));
-    const found = await repo.findCodeWithCampaign(db, codeHash);
+    const code = codes.parse(codeText);
+    const found = await codes.findForRedemption(db, code);
     if (!found) throw new DomainError('invalid_code', 'No pass code like this was ever issued.');
-    const live = await repo.findLiveRedemptionOfCode(db, codeHash);
+    const live = await repo.findLiveRedemptionOfCode(db, code.hash);
     if (live) await release(live, actor, 'operator');
-    const after = await repo.findCodeWithCampaign(db, codeHash);
+    const after = await codes.findForRedemption(db, code);
     return {
-      state: after?.code.state ?? found.code.state,
-      campaignId: found.code.campaign_id,
+      state: after?.state ?? found.state,
+      campaignId: found.campaign.id,
       redemption: live ? redemptionView(await mustFind(live.id)) : null,
     };
   }
@@ -267,7 +254,7 @@ export function createRedemptionService(deps: {
     const now = iso(clock.now());
     const released = await db.transaction().execute(async (trx) => {
       if (!(await repo.markReleased(trx, row.id, now))) return false;
-      const reissued = await repo.reissueCode(trx, row.code_hash, row.account_id);
+      const reissued = await codes.reissue(trx, row.code_hash, row.account_id);
       await audit.record(trx, actor, 'code.released', 'pass_code', row.code_hash, {
         redemptionId: row.id, campaignId: row.campaign_id, accountId: row.account_id, last4: row.code_last4, by, reissued,
       });
@@ -304,12 +291,12 @@ export function createRedemptionService(deps: {
 
   /** The code a visitor is redeeming is kept sealed in the session: a stolen database holds no usable code. */
   function sealPendingCode(code: string): string {
-    return sealSecret(pendingKey, parseCode(code), 'pending-code');
+    return sealSecret(pendingKey, codes.parse(code).normalized, 'pending-code');
   }
 
   function openPendingCode(sealed: string): string | undefined {
     try {
-      return formatPassCode(parseCode(openSecret(pendingKey, sealed, 'pending-code')));
+      return codes.parse(openSecret(pendingKey, sealed, 'pending-code')).formatted;
     } catch {
       return undefined;
     }
@@ -333,11 +320,9 @@ export type RedemptionService = ReturnType<typeof createRedemptionService>;
 
 // ---- mapping ----------------------------------------------------------------------------
 
-function campaignView(row: repo.CampaignRow): PassCampaignView {
-  return {
-    id: row.id, name: row.name, credit: { amount: Number(row.credit_amount), currency: row.credit_currency },
-    validityDays: row.validity_days, redeemBy: row.redeem_by, passesPerAccount: row.passes_per_account,
-  };
+function passCampaignView(campaign: CampaignTerms): PassCampaignView {
+  const { id, name, credit, validityDays, redeemBy, passesPerAccount } = campaign;
+  return { id, name, credit, validityDays, redeemBy, passesPerAccount };
 }
 
 function toPassForActivation(row: repo.RedemptionForActivationRow): PassForActivation {
@@ -375,18 +360,12 @@ function parseCountry(input: string): string {
   return country;
 }
 
-const codeMistyped = () => new DomainError('code_mistyped',
-  'This code has a typo. A promo code has 16 letters and digits: check each one against your pass.');
 const codeRevoked = () => new DomainError('code_revoked', 'This pass has been withdrawn and can no longer be redeemed.');
 const codeAlreadyUsed = () => new DomainError('code_already_used', 'This promo code is already used.');
 const alreadyActivated = () => new DomainError('already_activated', 'This pass is already activated, so it can no longer be released.');
 const passLimitReached = (max: number) => new DomainError('pass_limit_reached',
   max === 1 ? 'This account already has a pass from this campaign, and each account can have only one.'
     : `This account already has ${max} passes from this campaign, the most each account can have.`, { passesPerAccount: max });
-
-function longDate(day: string): string {
-  return new Date(`${day}T00:00:00Z`).toLocaleDateString('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
-}
 
 /** A unique index refused the row (SQLite and PostgreSQL say it differently). */
 function isUniqueViolation(error: unknown): boolean {
