@@ -15,7 +15,7 @@ import { registerAuth, registerPageCsrf, type SessionCookies } from './http/auth
 import { createMetrics, registerMetrics, type Metrics } from './http/metrics.ts';
 import { registerProblemHandler } from './http/problem.ts';
 import { createPageSupport, sendErrorPage, wantsHtml, type PageSupport } from './http/pages.tsx';
-import { createRedis, type Redis } from './lib/redis.ts';
+import { createRedis } from './lib/redis.ts';
 import { systemClock, type Clock } from './lib/clock.ts';
 import { createServices, type Services } from './services.ts';
 import { registerAssets } from './web/assets.ts';
