@@ -17,7 +17,7 @@ import { createMetrics, type Metrics } from './lib/metrics.ts';
 import { registerProblemHandler } from './http/problem.ts';
 import type { ModuleContext } from './http/module-context.ts';
 import { createPageSupport, sendErrorPage, wantsHtml } from './http/pages.tsx';
-import { createRedis, type Redis } from './lib/redis.ts';
+import { createRedis } from './lib/redis.ts';
 import { systemClock, type Clock } from './lib/clock.ts';
 import { createServices, type Services } from './services.ts';
 import { registerAssets } from './web/assets.ts';

@@ -92,6 +92,7 @@ describe('cloudpass campaign and codes commands', { timeout: 180_000 }, () => {
     const [header, ...rows] = lines(run.stdout);
     assert.equal(header, 'code,campaign_id,batch_id');
     assert.equal(rows.length, 3);
+    // oxlint-disable-next-line no-control-regex -- ESC starts the terminal codes a progress bar draws with
     assert.doesNotMatch(run.stderr, /\u001b\[/, 'no progress bar when stderr is not a terminal');
   });
 

@@ -26,6 +26,6 @@ export async function pendingMigrations(db: Db): Promise<string[]> {
 }
 
 function unwrap({ error, results }: MigrationResultSet): string[] {
-  if (error) throw error instanceof Error ? error : new Error(String(error));
+  if (error) throw error instanceof Error ? error : new Error(String(error)); // oxlint-disable-line typescript/no-base-to-string -- a migration may throw anything; its text is all we can report
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }

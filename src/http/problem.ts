@@ -80,7 +80,7 @@ export function toProblem(error: unknown): Problem {
   const fe = error as FastifyError;
   if (fe.validation) {
     const errors = fe.validation.map((v) => ({
-      path: fieldPath(v.instancePath, v.params as Record<string, unknown>),
+      path: fieldPath(v.instancePath, v.params),
       message: v.message ?? 'is not valid',
     }));
     return problem('validation_failed', `The ${fe.validationContext ?? 'request'} is not valid.`, { errors });

@@ -57,7 +57,7 @@ export interface CloudpassProcess {
   /** The exit code; null when killed by a signal. */
   exited: Promise<number | null>;
   /** The last 4000 characters of stdout and stderr, for failure messages. */
-  output(): string;
+  output: () => string;
 }
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -72,8 +72,8 @@ export function spawnCloudpass(args: string[], env: Record<string, string>): Clo
   });
   spawned.add(child);
   let text = '';
-  child.stdout!.on('data', (chunk: Buffer) => { text += chunk.toString(); });
-  child.stderr!.on('data', (chunk: Buffer) => { text += chunk.toString(); });
+  child.stdout.on('data', (chunk: Buffer) => { text += chunk.toString(); });
+  child.stderr.on('data', (chunk: Buffer) => { text += chunk.toString(); });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return { child, exited, output: () => text.slice(-4000) };
 }

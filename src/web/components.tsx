@@ -111,6 +111,7 @@ export function TextField(props: TextFieldProps) {
         id={w.id}
         name={props.name}
         // Preact types each input type apart; a union of them does not fit any one member.
+        // oxlint-disable-next-line typescript/no-unnecessary-type-assertion -- tsc needs it (TS2322 without), tsgolint misreads the union
         type={type as 'text'}
         value={value}
         required={props.required}

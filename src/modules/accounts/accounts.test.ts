@@ -225,7 +225,7 @@ describeEachDatabase('sessions', (ctx) => {
     const cookie = sessionCookie(signedIn)!;
     assert.notEqual(cookie, anonymous.cookie, 'a new token at sign-in');
     assert.ok(cookie.split('=')[1]!.length >= 22, 'at least 128 bits');
-    assert.equal((await json(app, 'GET', '/api/v1/me', undefined, { cookie: anonymous.cookie! })).statusCode, 401, 'the old token is dead');
+    assert.equal((await json(app, 'GET', '/api/v1/me', undefined, { cookie: anonymous.cookie })).statusCode, 401, 'the old token is dead');
 
     const again = sessionCookie(await signIn(app, body.email, PASSWORD, {}, nextAddress(), cookie))!;
     assert.notEqual(again, cookie);
@@ -281,7 +281,7 @@ describeEachDatabase('sessions', (ctx) => {
     const foreign = await openPage(app, '/signin');
     assert.equal((await postForm(app, '/signin', page.cookie, { ...fields, _csrf: foreign.csrf! })).statusCode, 403, 'another session\'s token');
     assert.equal(sessionCookie(missing), undefined);
-    const ok = await postForm(app, '/signin', page.cookie, { ...fields, _csrf: page.csrf! }, nextAddress());
+    const ok = await postForm(app, '/signin', page.cookie, { ...fields, _csrf: page.csrf }, nextAddress());
     assert.equal(ok.statusCode, 303);
     assert.equal(ok.headers.location, '/account');
   });

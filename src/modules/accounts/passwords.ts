@@ -8,7 +8,7 @@ export const MIN_PASSWORD_LENGTH = 8;
 export const MAX_PASSWORD_LENGTH = 256;
 
 const commonPasswords: ReadonlySet<string> = new Set(
-  (dictionary['passwords-common'] as string[]).map((p) => p.toLowerCase()),
+  dictionary['passwords-common'].map((p) => p.toLowerCase()),
 );
 if (commonPasswords.size < 10_000) {
   throw new Error(`the common-password list has only ${commonPasswords.size} entries; at least 10,000 are required`);

@@ -122,7 +122,7 @@ describeEachDatabase('pass codes', (ctx) => {
     const typed = (code as string).toLowerCase().replace(/-/g, ' ');
     const found = await inject('POST', '/codes/lookup', { code: typed });
     assert.equal(found.statusCode, 200, found.body);
-    assert.deepEqual({ ...(found.json() as object), batchId: undefined, createdAt: undefined }, {
+    assert.deepEqual({ ...found.json<object>(), batchId: undefined, createdAt: undefined }, {
       state: 'issued', campaignId, redeemedAt: null, accountId: null, last4: (code as string).slice(-4), batchId: undefined, createdAt: undefined, revokedAt: null,
     });
     const mistyped = await inject('POST', '/codes/lookup', { code: mistype(code as string) });
@@ -163,7 +163,8 @@ describeEachDatabase('pass codes', (ctx) => {
     const revocations = (await auditOf(campaignId)).filter((e) => e.action === 'codes.revoked');
     assert.equal(revocations.length, 1);
     assert.equal(revocations[0]?.details.count, 2);
-    assert.deepEqual([...(revocations[0]?.details.last4 as string[])].sort(), [a.slice(-4), b.slice(-4)].sort());
+    const last4 = revocations[0]?.details.last4 as string[];
+    assert.deepEqual([...last4].sort(), [a.slice(-4), b.slice(-4)].sort());
 
     for (const payload of [{ codes: [] }, { codes: Array.from({ length: 10_001 }, () => a) }, {}]) {
       const bad = await inject('POST', '/codes/revoke', payload);
@@ -222,7 +223,7 @@ describeEachDatabase('pass codes', (ctx) => {
     assert.equal(batch.codes.length, 4);
     assert.equal(new Set(batch.codes).size, 4);
     assert.ok(!batch.codes.includes(existing));
-    assert.deepEqual(batch.codes.slice(0, 2).sort(), [fresh[0], fresh[1]].sort());
+    assert.deepEqual(batch.codes.slice(0, 2).sort(), fresh.slice(0, 2).sort());
     assert.equal((await stats(campaignId)).issued, 5);
     const lookedUp = await inject('POST', '/codes/lookup', { code: existing });
     assert.notEqual(lookedUp.json().batchId, batch.batchId);

@@ -16,7 +16,7 @@ import {
 const FORMATTED = /^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}$/;
 
 const payloadArb = fc
-  .array(fc.constantFrom(...CODE_ALPHABET), { minLength: 15, maxLength: 15 })
+  .array(fc.constantFrom(...CODE_ALPHABET.split('')), { minLength: 15, maxLength: 15 })
   .map((symbols) => symbols.join(''));
 const codeArb = payloadArb.map((payload) => payload + passCodeCheckSymbol(payload));
 

@@ -222,19 +222,19 @@ export function createJobWorker(options: JobWorkerOptions) {
     running = false;
     wakeUp?.();
     await loop;
-    while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+    while (inFlight.size > 0) await Promise.allSettled(inFlight);
   }
 
   /** Runs every due job to its outcome, round after round, until none is due (tests, one-off runs). */
   async function runDue(): Promise<number> {
     let total = 0;
     for (let round = 0; round < 1000; round++) {
-      while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+      while (inFlight.size > 0) await Promise.allSettled(inFlight);
       const claimed = await claimAndStart();
       if (claimed === 0) break;
       total += claimed;
     }
-    while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+    while (inFlight.size > 0) await Promise.allSettled(inFlight);
     return total;
   }
 

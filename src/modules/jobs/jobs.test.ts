@@ -15,7 +15,7 @@ const silent: JobLog = { info: () => {}, warn: () => {}, error: () => {} };
 function recordingLog() {
   const lines: Array<{ level: string; msg: string }> = [];
   const at = (level: string) => (_obj: object, msg: string) => { lines.push({ level, msg }); };
-  return { lines, log: { info: at('info'), warn: at('warn'), error: at('error') } as JobLog };
+  return { lines, log: { info: at('info'), warn: at('warn'), error: at('error') } };
 }
 
 /** Polls `check` until it holds, failing after `ms` (a bound, not a timed assertion). */

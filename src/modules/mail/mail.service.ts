@@ -100,7 +100,7 @@ export function createMailService(deps: {
     if (!transport) return 0;
     const due = await repo.findRetryable(db, MAX_ATTEMPTS, iso(addMs(clock.now(), -STALE_ATTEMPT_MS)));
     for (const mail of due) track(deliver(mail.id, mail.attempts));
-    await Promise.all([...inFlight]);
+    await Promise.all(inFlight);
     return due.length;
   }
 
@@ -111,7 +111,7 @@ export function createMailService(deps: {
 
   /** Waits for deliveries in progress (tests, shutdown). */
   async function settle(): Promise<void> {
-    while (inFlight.size > 0) await Promise.all([...inFlight]);
+    while (inFlight.size > 0) await Promise.all(inFlight);
   }
 
   function start() {

@@ -96,6 +96,7 @@ export function createOidcClients(options: OidcClientOptions) {
     if (hit && hit.until > Date.now()) return hit.config;
     const issuer = parseIssuer(settings.issuer, options);
     await assertPublicHost(issuer, options);
+    // oxlint-disable-next-line typescript/no-deprecated -- deprecated only as a warning sign; used for loopback http issuers, which parseIssuer admits only when allowed
     const execute = isLoopbackHttp(issuer) ? [oidc.allowInsecureRequests] : [];
     let config: oidc.Configuration;
     try {

@@ -26,7 +26,7 @@ async function organizationWithProvider(app: App, options: { verifiedDomain?: bo
     payload: { name: `Org ${domain}`, domain, admin: { email: `admin@${domain}`, password: PASSWORD, displayName: 'Admin', country: 'DE' } },
   });
   assert.equal(created.statusCode, 201, created.body);
-  const { organization, account } = created.json() as { organization: { id: string; name: string }; account: { id: string } };
+  const { organization, account } = created.json<{ organization: { id: string; name: string }; account: { id: string } }>();
   const signIn = await app.inject({ method: 'POST', url: '/api/v1/sessions', payload: { email: `admin@${domain}`, password: PASSWORD }, remoteAddress: `10.88.0.${counter % 250}` });
   const adminCookie = sessionCookie(signIn)!;
   const saved = await app.inject({
@@ -54,7 +54,7 @@ async function signInThroughProvider(app: App, start: string, sub: string) {
 }
 
 const me = async (app: App, response: LightMyRequestResponse) =>
-  (await app.inject({ url: '/api/v1/me', headers: { cookie: sessionCookie(response)! } })).json() as { id: string; email: string; kind: string; emailVerified: boolean; organization: { id: string } | null };
+  (await app.inject({ url: '/api/v1/me', headers: { cookie: sessionCookie(response)! } })).json<{ id: string; email: string; kind: string; emailVerified: boolean; organization: { id: string } | null }>();
 
 describeEachDatabase('organization sign-in through OpenID Connect', (ctx) => {
   test('an admin registers the provider: discovery is checked and the secret is stored encrypted, never shown', async () => {

@@ -172,7 +172,7 @@ export async function organizationPages(app: FastifyInstance, context: ModuleCon
       return redirectWithNotice(reply, page.ctx, 'The member was removed and signed out everywhere.');
     } catch (error) {
       if (isFormError(error) || (error instanceof DomainError && error.code === 'not_found')) {
-        return renderAdminPage(request, reply, page, { general: error.message }, statusOf(error as DomainError));
+        return renderAdminPage(request, reply, page, { general: error.message }, statusOf(error));
       }
       throw error;
     }
@@ -187,7 +187,7 @@ export async function organizationPages(app: FastifyInstance, context: ModuleCon
       return redirectWithNotice(reply, page.ctx, `${member.displayName} is now ${role === 'admin' ? 'an admin' : 'a member'}.`);
     } catch (error) {
       if (isFormError(error) || (error instanceof DomainError && error.code === 'not_found')) {
-        return renderAdminPage(request, reply, page, { general: error.message }, statusOf(error as DomainError));
+        return renderAdminPage(request, reply, page, { general: error.message }, statusOf(error));
       }
       throw error;
     }
@@ -216,7 +216,7 @@ export async function organizationPages(app: FastifyInstance, context: ModuleCon
       return redirectWithNotice(reply, page.ctx, `${domain.domain} is verified. People with an email at ${domain.domain} can now join when they sign in through your provider.`);
     } catch (error) {
       if (isFormError(error) || (error instanceof DomainError && error.code === 'not_found')) {
-        return renderAdminPage(request, reply, page, { domain: { problem: error.message } }, statusOf(error as DomainError));
+        return renderAdminPage(request, reply, page, { domain: { problem: error.message } }, statusOf(error));
       }
       throw error;
     }

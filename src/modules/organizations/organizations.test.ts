@@ -29,7 +29,7 @@ async function createOrganization(app: App, overrides: { name?: string; domain?:
     payload: { name: overrides.name ?? 'Contoso University', ...(domain ? { domain } : {}), admin: { email, password: PASSWORD, displayName: 'Ada Admin', country: 'FI' } },
   });
   assert.equal(response.statusCode, 201, response.body);
-  const body = response.json() as { organization: { id: string; name: string; domains: Array<{ domain: string; verified: boolean; dnsRecord: { name: string; value: string } }> }; account: { id: string; email: string } };
+  const body = response.json<{ organization: { id: string; name: string; domains: Array<{ domain: string; verified: boolean; dnsRecord: { name: string; value: string } }> }; account: { id: string; email: string } }>();
   return { ...body, email, domain };
 }
 
@@ -47,7 +47,7 @@ async function inviteMember(app: App, organizationId: string, adminCookie: strin
     payload: { email, displayName: 'Grace Member', country: 'SE', ...(role ? { role } : {}) },
   });
   assert.equal(response.statusCode, 201, response.body);
-  return { member: response.json() as { id: string; email: string; status: string; role: string }, email };
+  return { member: response.json<{ id: string; email: string; status: string; role: string }>(), email };
 }
 
 /** An organization, a member invited to it, and the token of the emailed invitation link. */
@@ -235,8 +235,8 @@ describeEachDatabase('organizations', (ctx) => {
       app.inject({ method: 'DELETE', url: `/api/v1/organizations/${org.organization.id}/members/${second.id}`, headers: { cookie: org.adminCookie } }),
       app.inject({ method: 'DELETE', url: `/api/v1/organizations/${org.organization.id}/members/${org.account.id}`, headers: { cookie: secondCookie } }),
     ]);
-    const statuses = [a.statusCode, b.statusCode].sort();
-    assert.ok(statuses[0] === 204, `one removal succeeds: ${statuses}`);
+    const statuses = [a.statusCode, b.statusCode].sort((x, y) => x - y);
+    assert.ok(statuses[0] === 204, `one removal succeeds: ${statuses.join(',')}`);
     const admins = await app.services.db.selectFrom('accounts').select('id')
       .where('organization_id', '=', org.organization.id).where('organization_role', '=', 'admin').execute();
     assert.equal(admins.length, 1);

@@ -80,7 +80,7 @@ export class CookieJar {
 
   take(response: { headers: Record<string, unknown> }): void {
     const raw = response.headers['set-cookie'];
-    const lines = raw === undefined ? [] : Array.isArray(raw) ? raw : [String(raw)];
+    const lines = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
     for (const line of lines as string[]) {
       const [pair, ...attributes] = line.split(';');
       const eq = pair!.indexOf('=');

@@ -35,7 +35,7 @@ const PHONE = /^\+?[0-9][0-9 ().-]*$/;
 export function parseProfile(input: unknown, options: { phoneRequired?: boolean } = {}): { profile: ActivationProfile; errors: FieldError[] } {
   const raw = (input && typeof input === 'object' ? input : {}) as Record<string, unknown>;
   const errors: FieldError[] = [];
-  const text = (field: ProfileField) => (typeof raw[field] === 'string' ? (raw[field] as string).trim().replace(/\s+/g, ' ') : '');
+  const text = (field: ProfileField) => (typeof raw[field] === 'string' ? raw[field].trim().replace(/\s+/g, ' ') : '');
   const fail = (field: ProfileField, message: string) => errors.push({ path: `profile.${field}`, message });
   const profile: Partial<ActivationProfile> = {};
 
@@ -43,6 +43,7 @@ export function parseProfile(input: unknown, options: { phoneRequired?: boolean 
     const value = field === 'country' ? text(field).toUpperCase() : text(field);
     if (value === '') continue;
     if (value.length > limits[field]) fail(field, `Shorten the ${labels[field]} to at most ${limits[field]} characters.`);
+    // oxlint-disable-next-line no-control-regex -- control characters are exactly what this refuses
     else if (/[\u0000-\u001f\u007f]/.test(value)) fail(field, `Remove the control characters from the ${labels[field]}.`);
     profile[field] = value;
   }

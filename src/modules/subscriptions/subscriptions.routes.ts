@@ -84,7 +84,7 @@ export async function subscriptionRoutes(app: FastifyInstance, context: ModuleCo
   const { subscriptions, subscriptionEvents } = context.services;
   const streams = new Set<() => void>();
   // Open event streams would hold a graceful shutdown forever; end them first (clients reconnect elsewhere).
-  app.addHook('preClose', async () => { for (const end of [...streams]) end(); });
+  app.addHook('preClose', async () => { for (const end of streams) end(); });
 
   api.get('/offers', {
     preHandler: requireAccount,

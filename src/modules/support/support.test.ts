@@ -76,7 +76,7 @@ describeEachDatabase('support API', (ctx) => {
       assert.deepEqual(Object.fromEntries(problem.errors.map((e: { path: string; message: string }) => [e.path, e.message])), errors);
     }
     for (const body of [{ ...validCase, category: 'refund' }, { subject: 'No category', description: 'x' }, { ...validCase, subject: 42 }, []]) {
-      const response = await call(app, ada, 'POST', '/support/cases', body as object);
+      const response = await call(app, ada, 'POST', '/support/cases', body);
       assert.equal(response.statusCode, 400, response.body);
       assert.equal(response.json().code, 'validation_failed');
     }
@@ -186,7 +186,7 @@ describeEachDatabase('support API', (ctx) => {
     assert.equal(reopened.json().status, 'open');
     assert.equal((await mailTo(app, ada.email)).length, 1, 'only the operator\'s reply is emailed');
 
-    const changes = (await auditOf(app, adas.id)).filter((e) => e.action === 'support_case.status_changed').map((e) => `${e.details.from}→${e.details.to}`);
+    const changes = (await auditOf(app, adas.id)).filter((e) => e.action === 'support_case.status_changed').map((e) => `${String(e.details.from)}→${String(e.details.to)}`);
     assert.deepEqual(changes.sort(), ['closed→open', 'open→closed', 'open→waiting', 'waiting→open'].sort(), 'closing twice is recorded once');
   });
 

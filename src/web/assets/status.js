@@ -24,7 +24,7 @@
   var source = new EventSource('/api/v1/subscriptions/' + encodeURIComponent(id) + '/events');
   source.onmessage = function (message) {
     var event;
-    try { event = JSON.parse(message.data); } catch (e) { return; }
+    try { event = JSON.parse(message.data); } catch (e) { return; } // oxlint-disable-line no-unused-vars -- ES5 on purpose: a catch without a binding needs ES2019
     if (!event || event.status === current) return;
     current = event.status;
     if (settingUp[current]) {
