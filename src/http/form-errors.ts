@@ -29,6 +29,7 @@ const FIELD_OF_CODE: Partial<Record<ErrorCode, string>> = {
   code_expired: 'code',
   code_revoked: 'code',
   pass_limit_reached: 'code',
+  campaign_paused: 'code',
   country_not_eligible: 'country',
   invalid_token: 'token',
 };

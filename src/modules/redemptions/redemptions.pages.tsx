@@ -2,25 +2,31 @@
 // /redeem/confirm (which account gets the pass), Activate. The code being redeemed waits, sealed, in the
 // session, never in a URL; every GET page is derived again from the session and the database, and every
 // POST redirects, so refreshing, going back and coming back later are all safe.
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import type { ComponentChildren } from 'preact';
 import type { ModuleContext } from '../../http/module-context.ts';
 import { actorOf } from '../../http/auth.ts';
-import type { PageContext } from '../../http/pages.tsx';
-import { statusOf } from '../../http/problem.ts';
-import { DomainError, TooManyAttemptsError, type ErrorCode } from '../../lib/errors.ts';
+import { refusalOf, type FormRefusal } from '../../http/form-errors.ts';
+import { formBody, type PageContext } from '../../http/pages.tsx';
 import {
-  Actions, Alert, Button, Card, CountrySelect, Form, FormErrorSummary, LinkButton, Money, Steps, TextField,
+  Actions, Alert, Button, Card, CountrySelect, Form, FormErrorSummary, LinkButton, Money, TextField,
   type FieldErrors,
 } from '../../web/components.tsx';
 import { countryName } from '../../lib/countries.ts';
 import { Layout } from '../../web/layout.tsx';
 import { sendPage } from '../../web/render.ts';
 import type { Session } from '../sessions/sessions.service.ts';
+import { RedeemSteps, type RedeemStep } from './redeem-steps.tsx';
 import type { CodeCheck, RedemptionView } from './redemptions.service.ts';
 
 const CONFIRM_PATH = '/redeem/confirm';
-const STEPS = ['Promo code', 'Account', 'Confirm', 'Activate'] as const;
+const hidden = { hide: true } as const;
+const RedeemForm = formBody(['code', 'country'], 200);
+const RedeemQuery = Type.Object({ released: Type.Optional(Type.String({ maxLength: 10 })) });
+const ConfirmQuery = Type.Object({ sent: Type.Optional(Type.String({ maxLength: 10 })) });
+const IdParams = Type.Object({ id: Type.String({ maxLength: 100 }) });
 
 /** Where a redemption continues: its activation form, or its subscription once activated. */
 export function nextStepOf(redemption: Pick<RedemptionView, 'id' | 'state' | 'subscriptionId'>): string {
@@ -29,10 +35,8 @@ export function nextStepOf(redemption: Pick<RedemptionView, 'id' | 'state' | 'su
     : `/activate/${encodeURIComponent(redemption.id)}`;
 }
 
-interface Refusal {
-  code: ErrorCode;
-  message: string;
-}
+/** FormRefusals that stay with the visitor: the pending code is kept, to try again later or with another account. */
+const KEEP_PENDING = new Set(['too_many_attempts', 'campaign_paused', 'conflict']);
 
 export function redemptionPages(context: ModuleContext) {
   const { services, pages, cookies } = context;
@@ -72,22 +76,22 @@ export function redemptionPages(context: ModuleContext) {
 
   const guesserOf = (request: FastifyRequest) => ({ accountId: request.account?.id ?? null, address: request.ip });
 
-  return async function routes(app: FastifyInstance) {
+  return async function routes(fastify: FastifyInstance) {
+    const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
     // ---- /redeem ------------------------------------------------------------------------
 
-    app.get('/redeem', { schema: { hide: true } }, async (request, reply) => {
+    app.get('/redeem', { schema: { ...hidden, querystring: RedeemQuery } }, async (request, reply) => {
       const ctx = await pages.pageContext(request, reply);
       const pending = pendingOf(ctx.session);
-      const released = (request.query as Record<string, unknown>).released === '1';
+      const released = request.query.released === '1';
       return sendPage(reply, <RedeemPage ctx={ctx} released={released} values={{
         code: pending?.code ?? '', country: pending?.country ?? request.account?.country ?? '',
       }} />);
     });
 
-    app.post('/redeem', { schema: { hide: true } }, async (request, reply) => {
+    app.post('/redeem', { schema: { ...hidden, body: RedeemForm } }, async (request, reply) => {
       const ctx = await pages.pageContext(request, reply);
-      const body = (request.body ?? {}) as Record<string, unknown>;
-      const values = { code: text(body.code), country: text(body.country).toUpperCase() };
+      const values = { code: request.body.code ?? '', country: (request.body.country ?? '').toUpperCase() };
       const errors: FieldErrors = {};
       if (values.country === '') errors.country = 'Select your country.';
       if (values.code.trim() === '') errors.code = 'Enter the promo code from your pass.';
@@ -105,13 +109,13 @@ export function redemptionPages(context: ModuleContext) {
         const refusal = refusalOf(error, reply);
         // Someone not signed in may be the one who redeemed it: signing in then resumes where they were.
         if (refusal.code === 'code_already_used' && !request.account) await savePending(ctx.session, values.code, values.country);
-        return sendPage(reply, <RedeemPage ctx={ctx} values={values} refusal={refusal} />, statusOf(refusal.code));
+        return sendPage(reply, <RedeemPage ctx={ctx} values={values} refusal={refusal} />, refusal.status);
       }
     });
 
     // ---- /redeem/confirm ---------------------------------------------------------------
 
-    app.get(CONFIRM_PATH, { schema: { hide: true } }, async (request, reply) => {
+    app.get(CONFIRM_PATH, { schema: { ...hidden, querystring: ConfirmQuery } }, async (request, reply) => {
       const ctx = await pages.pageContext(request, reply);
       const pending = pendingOf(ctx.session);
       if (!pending) return reply.redirect('/redeem', 303);
@@ -124,8 +128,8 @@ export function redemptionPages(context: ModuleContext) {
           await comeBackHere(ctx.session);
           return sendPage(reply, <SignInPage ctx={ctx} refusal={refusal} />);
         }
-        if (refusal.code !== 'too_many_attempts' && refusal.code !== 'campaign_paused') await clearPending(ctx.session);
-        return sendPage(reply, <RefusedPage ctx={ctx} refusal={refusal} signedIn={Boolean(request.account)} />, statusOf(refusal.code));
+        if (!KEEP_PENDING.has(refusal.code)) await clearPending(ctx.session);
+        return sendPage(reply, <RefusedPage ctx={ctx} refusal={refusal} signedIn={Boolean(request.account)} />, refusal.status);
       }
       if (checked.redemption) {
         await clearPending(ctx.session);
@@ -135,14 +139,14 @@ export function redemptionPages(context: ModuleContext) {
       if (!request.account || !request.account.emailVerified) await comeBackHere(ctx.session);
       if (!request.account) return sendPage(reply, <SignInPage ctx={ctx} pass={checked} />);
       if (!request.account.emailVerified) {
-        const sent = (request.query as Record<string, unknown>).sent === '1';
+        const sent = request.query.sent === '1';
         return sendPage(reply, <VerifyEmailPage ctx={ctx} pass={checked} email={request.account.email} sent={sent} />);
       }
       return sendPage(reply, <ConfirmPage ctx={ctx} pass={checked} account={request.account} notice={await takeNotice(ctx.session)} />);
     });
 
     // "Activate": binds the code to the signed-in account, through the same service as POST /api/v1/redemptions.
-    app.post(CONFIRM_PATH, { schema: { hide: true } }, async (request, reply) => {
+    app.post(CONFIRM_PATH, { schema: { ...hidden, body: formBody() } }, async (request, reply) => {
       const ctx = await pages.pageContext(request, reply);
       const pending = pendingOf(ctx.session);
       if (!pending) return reply.redirect('/redeem', 303);
@@ -156,39 +160,39 @@ export function redemptionPages(context: ModuleContext) {
         return reply.redirect(nextStepOf(redemption), 303);
       } catch (error) {
         const refusal = refusalOf(error, reply);
-        if (refusal.code !== 'too_many_attempts' && refusal.code !== 'campaign_paused' && refusal.code !== 'conflict') await clearPending(ctx.session);
-        return sendPage(reply, <RefusedPage ctx={ctx} refusal={refusal} signedIn />, statusOf(refusal.code));
+        if (!KEEP_PENDING.has(refusal.code)) await clearPending(ctx.session);
+        return sendPage(reply, <RefusedPage ctx={ctx} refusal={refusal} signedIn />, refusal.status);
       }
     });
 
-    app.post('/redeem/resend-verification', { schema: { hide: true } }, async (request, reply) => {
+    app.post('/redeem/resend-verification', { schema: { ...hidden, body: formBody() } }, async (request, reply) => {
       if (request.account && !request.account.emailVerified) await services.accounts.resendVerification(request.account.email);
       return reply.redirect(`${CONFIRM_PATH}?sent=1`, 303);
     });
 
     // "Release this pass": a form other pages (the activation form) may offer before activation.
-    app.post('/redeem/release/:id', { schema: { hide: true } }, async (request, reply) => {
+    app.post('/redeem/release/:id', { schema: { ...hidden, params: IdParams, body: formBody() } }, async (request, reply) => {
       const ctx = await pages.pageContext(request, reply);
       if (!request.account) return reply.redirect('/signin', 303);
-      const { id } = request.params as { id: string };
+      const { id } = request.params;
       try {
         await redemptions.releaseOwn(request.account.id, id, actorOf(request));
         return reply.redirect('/redeem?released=1', 303);
       } catch (error) {
         const refusal = refusalOf(error, reply);
-        return sendPage(reply, <RefusedPage ctx={ctx} refusal={refusal} signedIn title="This pass cannot be released" />, statusOf(refusal.code));
+        return sendPage(reply, <RefusedPage ctx={ctx} refusal={refusal} signedIn title="This pass cannot be released" />, refusal.status);
       }
     });
 
     // ---- "Use another account" -----------------------------------------------------------
 
-    app.get('/redeem/switch-account', { schema: { hide: true } }, async (request, reply) => {
+    app.get('/redeem/switch-account', { schema: hidden }, async (request, reply) => {
       const ctx = await pages.pageContext(request, reply);
       if (!request.account) return reply.redirect('/signin', 303);
       return sendPage(reply, <SwitchAccountPage ctx={ctx} hasPending={pendingOf(ctx.session) !== undefined} />);
     });
 
-    app.post('/redeem/switch-account', { schema: { hide: true } }, async (request, reply) => {
+    app.post('/redeem/switch-account', { schema: { ...hidden, body: formBody() } }, async (request, reply) => {
       const session = request.session;
       if (session?.accountId) {
         const fresh = await sessions.signOut(session, { keepData: true });
@@ -205,40 +209,27 @@ export function redemptionPages(context: ModuleContext) {
 
 // ---- refusals ----------------------------------------------------------------------------
 
-function refusalOf(error: unknown, reply: FastifyReply): Refusal {
-  if (!(error instanceof DomainError)) throw error;
-  if (error instanceof TooManyAttemptsError) reply.header('retry-after', String(error.retryAfterSeconds));
-  if (error.code === 'validation_failed') return { code: 'validation_failed', message: 'Select your country from the list.' };
-  return { code: error.code, message: error.message };
-}
-
-/** Which field a refusal is about: the country for country_not_eligible, the code for the rest. */
-function fieldErrorsOf(refusal: Refusal | undefined): FieldErrors {
-  if (!refusal || refusal.code === 'too_many_attempts' || refusal.code === 'conflict') return {};
-  const field = refusal.code === 'country_not_eligible' || refusal.code === 'validation_failed' ? 'country' : 'code';
-  return { [field]: refusal.message };
-}
-
-const text = (value: unknown) => (typeof value === 'string' ? value.slice(0, 200) : '');
+/** The fields a refusal shows beside; the ones no field can help with (waiting, a race) stand above the form. */
+const fieldErrorsOf = (refusal: FormRefusal | undefined): FieldErrors => refusal?.fields ?? {};
 
 // ---- pages -------------------------------------------------------------------------------
 
-function Page(props: { ctx: PageContext; title: string; step: number; children?: ComponentChildren }) {
+function Page(props: { ctx: PageContext; title: string; step: RedeemStep; children?: ComponentChildren }) {
   return (
     <Layout title={props.title} account={props.ctx.account} csrfToken={props.ctx.csrfToken}>
-      <Steps steps={STEPS} current={props.step} label="Redeeming your pass" />
+      <RedeemSteps current={props.step} />
       {props.children}
     </Layout>
   );
 }
 
 function RedeemPage(props: {
-  ctx: PageContext; values: { code: string; country: string }; errors?: FieldErrors; refusal?: Refusal; released?: boolean;
+  ctx: PageContext; values: { code: string; country: string }; errors?: FieldErrors; refusal?: FormRefusal; released?: boolean;
 }) {
   const { ctx, values, refusal } = props;
   const errors = { ...props.errors, ...fieldErrorsOf(refusal) };
   return (
-    <Page ctx={ctx} title="Redeem your pass" step={0}>
+    <Page ctx={ctx} title="Redeem your pass" step="code">
       <h1>Redeem your pass</h1>
       <p class="lead">Enter the promo code from your pass. You can sign in or create an account on the next step.</p>
       {props.released ? <Alert kind="success" title="The pass was released">Its code can be redeemed again, by you or by someone else.</Alert> : null}
@@ -292,9 +283,9 @@ function PassCard(props: { pass: CodeCheck }) {
   );
 }
 
-function SignInPage(props: { ctx: PageContext; pass?: CodeCheck; refusal?: Refusal }) {
+function SignInPage(props: { ctx: PageContext; pass?: CodeCheck; refusal?: FormRefusal }) {
   return (
-    <Page ctx={props.ctx} title="Sign in to receive your pass" step={1}>
+    <Page ctx={props.ctx} title="Sign in to receive your pass" step="account">
       <h1>Sign in to receive your pass</h1>
       {props.refusal ? (
         <Alert kind="info" title={props.refusal.message}>
@@ -316,7 +307,7 @@ function SignInPage(props: { ctx: PageContext; pass?: CodeCheck; refusal?: Refus
 
 function VerifyEmailPage(props: { ctx: PageContext; pass: CodeCheck; email: string; sent: boolean }) {
   return (
-    <Page ctx={props.ctx} title="Confirm your email address" step={1}>
+    <Page ctx={props.ctx} title="Confirm your email address" step="account">
       <h1>Confirm your email address</h1>
       {props.sent ? <Alert kind="success" title="We sent a new link">Check the inbox of {props.email}.</Alert> : null}
       <p>We sent a link to <strong>{props.email}</strong>. Open it to confirm your address, and you will come back here to activate your pass.</p>
@@ -332,7 +323,7 @@ function VerifyEmailPage(props: { ctx: PageContext; pass: CodeCheck; email: stri
 function ConfirmPage(props: { ctx: PageContext; pass: CodeCheck; account: NonNullable<FastifyRequest['account']>; notice?: string }) {
   const { account } = props;
   return (
-    <Page ctx={props.ctx} title="Confirm your information" step={2}>
+    <Page ctx={props.ctx} title="Confirm your information" step="confirm">
       <h1>Confirm your information</h1>
       {props.notice ? <Alert kind="success" title={props.notice} /> : null}
       <p class="lead">The pass will be added to this account.</p>
@@ -353,12 +344,12 @@ function ConfirmPage(props: { ctx: PageContext; pass: CodeCheck; account: NonNul
   );
 }
 
-function RefusedPage(props: { ctx: PageContext; refusal: Refusal; signedIn: boolean; title?: string }) {
+function RefusedPage(props: { ctx: PageContext; refusal: FormRefusal; signedIn: boolean; title?: string }) {
   const { refusal } = props;
   const wait = refusal.code === 'too_many_attempts' || refusal.code === 'campaign_paused';
   const title = props.title ?? (wait ? 'Please try again later' : 'This pass cannot be redeemed');
   return (
-    <Page ctx={props.ctx} title={title} step={2}>
+    <Page ctx={props.ctx} title={title} step="confirm">
       <h1>{title}</h1>
       <Alert kind="error">{refusal.message}</Alert>
       {refusal.code === 'pass_limit_reached' || refusal.code === 'code_already_used' ? (
@@ -375,7 +366,7 @@ function RefusedPage(props: { ctx: PageContext; refusal: Refusal; signedIn: bool
 function SwitchAccountPage(props: { ctx: PageContext; hasPending: boolean }) {
   const account = props.ctx.account!;
   return (
-    <Page ctx={props.ctx} title="Use another account" step={1}>
+    <Page ctx={props.ctx} title="Use another account" step="account">
       <h1>Use another account</h1>
       <p>
         You are signed in as <strong>{account.email}</strong>
