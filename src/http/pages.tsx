@@ -79,12 +79,27 @@ export function formValue(body: unknown, name: string): string {
   return typeof v === 'string' ? v : '';
 }
 
-/** A local path to come back to: one leading "/" (not "//", which would leave the site), no backslashes, no control characters. */
+const SELF = 'http://cloudpass.invalid';
+
+/**
+ * A local path to come back to, as a `Location` header can carry it: one leading "/" (not "//" nor "/\",
+ * which would leave the site), no control characters, and everything else percent-encoded the way the
+ * URL standard does (a returnTo of "/%E3%80%80" arrives decoded as "/\u3000" and goes out encoded
+ * again). Anything else is undefined, and the caller falls back to its own page: never an error.
+ */
 export function safeReturnTo(value: unknown): string | undefined {
-  if (typeof value !== 'string' || !value.startsWith('/') || value.startsWith('//') || value.includes('\\')) return undefined;
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(value) || value.length > 2000) return undefined;
-  return value;
+  if (typeof value !== 'string' || value.length > 2000 || !value.startsWith('/') || value.startsWith('//') || value.includes('\\')) return undefined;
+  // oxlint-disable-next-line no-control-regex -- refusing control characters is the point
+  if (/[\u0000-\u001f\u007f]/.test(value)) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value, SELF);
+  } catch {
+    return undefined;
+  }
+  if (url.origin !== SELF) return undefined;
+  const path = `${url.pathname}${url.search}${url.hash}`;
+  return /^\/[\x21-\x7e]*$/.test(path) && !path.startsWith('//') ? path : undefined;
 }
 
 /** Page requests (anything outside /api and the operational endpoints) get HTML errors. */
