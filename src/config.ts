@@ -2,6 +2,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { hkdfSync, randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 
 export interface Config {
   port: number;
@@ -19,6 +20,13 @@ export interface Config {
   /** Delay before the built-in provisioner activates a subscription. */
   builtinProvisionDelayMs: number;
   logLevel: string;
+  /**
+   * Which proxies in front of cloudpass to believe about the client's address (X-Forwarded-For): false,
+   * a number of hops, or their addresses and networks. Throttling counts per client address.
+   */
+  trustProxy: false | number | string[];
+  /** When set, /metrics answers only to `Authorization: Bearer <token>`; unset, /metrics is not served. */
+  metricsToken: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -67,6 +75,12 @@ export function loadConfig(env: Env = process.env): Config {
     problems.push(`LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent, got "${logLevel}"`);
   }
 
+  const trustProxy = parseTrustProxy(value('TRUST_PROXY'), problems);
+  const metricsToken = value('METRICS_TOKEN');
+  if (metricsToken !== undefined && !/^[\x21-\x7e]{16,}$/.test(metricsToken)) {
+    problems.push('METRICS_TOKEN: must be at least 16 visible ASCII characters (no spaces)');
+  }
+
   const secretText = value('CLOUDPASS_SECRET');
   if (secretText !== undefined && secretText.length < 32) problems.push('CLOUDPASS_SECRET: must be at least 32 characters');
 
@@ -75,7 +89,7 @@ export function loadConfig(env: Env = process.env): Config {
 
   return {
     port, host, publicUrl: publicUrl!, databaseUrl, dataDir, redisUrl, secret, smtpUrl, mailFrom,
-    provisionerUrl, provisionerSecret, builtinProvisionDelayMs, logLevel,
+    provisionerUrl, provisionerSecret, builtinProvisionDelayMs, logLevel, trustProxy, metricsToken,
   };
 }
 
@@ -92,6 +106,44 @@ function parsePort(text: string, problems: string[]): number {
 function parseNonNegativeInt(name: string, text: string, problems: string[]): number {
   if (!/^\d+$/.test(text)) problems.push(`${name}: expected a whole number of milliseconds, got "${text}"`);
   return Number(text);
+}
+
+/** proxy-addr's names for address ranges, as Fastify's trustProxy accepts them. */
+const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/**
+ * TRUST_PROXY: unset or "false" trusts no proxy; a whole number trusts that many hops; otherwise a
+ * comma-separated list of addresses, networks (CIDR) or range names (loopback, linklocal, uniquelocal).
+ * "true" is refused: trusting every hop would let any client choose its own address.
+ */
+function parseTrustProxy(text: string | undefined, problems: string[]): false | number | string[] {
+  if (text === undefined || text === 'false' || text === '0') return false;
+  if (/^\d+$/.test(text)) {
+    const hops = Number(text);
+    if (hops > 20) problems.push(`TRUST_PROXY: ${text} hops is more than any real proxy chain; expected 1–20`);
+    return hops;
+  }
+  if (text === 'true') {
+    problems.push('TRUST_PROXY: "true" would let any client choose its address; give the number of proxies (e.g. 1) or their addresses');
+    return false;
+  }
+  const entries = text.split(',').map((entry) => entry.trim()).filter(Boolean);
+  for (const entry of entries) {
+    if (!isProxyAddress(entry)) {
+      problems.push(`TRUST_PROXY: "${entry}" is not an IP address, a network such as 10.0.0.0/8, or one of loopback, linklocal, uniquelocal`);
+    }
+  }
+  return entries;
+}
+
+function isProxyAddress(entry: string): boolean {
+  if (PROXY_RANGE_NAMES.has(entry)) return true;
+  const [address, prefix, ...rest] = entry.split('/');
+  const family = isIP(address ?? '');
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  if (!/^\d{1,3}$/.test(prefix)) return false;
+  return Number(prefix) <= (family === 4 ? 32 : 128);
 }
 
 function parseUrl(name: string, text: string, protocols: string[], problems: string[]): URL | undefined {

@@ -32,6 +32,8 @@ export function registerAuth(app: FastifyInstance, deps: { config: Config; sessi
   app.decorateRequest('account', null);
 
   app.addHook('onRequest', async (request) => {
+    // A route that checks its own Authorization header (/metrics and its token) is no API-key route.
+    if ((request.routeOptions.config as { ownAuthorization?: boolean } | undefined)?.ownAuthorization) return;
     const bearer = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
     if (bearer) {
       request.apiKey = (await apiKeys.authenticate(bearer)) ?? null;

@@ -1,3 +1,5 @@
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, ERROR_CODES, TooManyAttemptsError, type ErrorCode, type FieldError } from '../lib/errors.ts';
 
@@ -127,4 +129,34 @@ export function registerProblemHandler(app: FastifyInstance, pages: ErrorPages):
   app.setNotFoundHandler((request, reply) =>
     respond(request, reply, problem('not_found', `No route for ${request.method} ${request.url.split('?')[0]}.`)),
   );
+}
+
+/** What every raw answer carries when no route (and so no helmet hook) made it. */
+export const RAW_SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+  'X-Content-Type-Options': 'nosniff',
+  'X-Frame-Options': 'DENY',
+  'Referrer-Policy': 'same-origin',
+  'Cache-Control': 'no-store',
+};
+
+/**
+ * For requests Node's HTTP parser refuses before Fastify sees them (a control byte in a cookie, headers too
+ * large, a request that timed out): a problem document like every other error, with the security headers,
+ * instead of Fastify's bare `{"error":"Bad Request"}`.
+ */
+export function answerClientError(error: NodeJS.ErrnoException, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const status = error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+  const detail = status === 408 ? 'The request took too long to arrive.'
+    : status === 431 ? 'The request headers are too large.'
+    : 'The request is malformed: a header or the request line has characters HTTP does not allow.';
+  const body = JSON.stringify({ ...problem('validation_failed', detail), status });
+  const headers = {
+    ...RAW_SECURITY_HEADERS, 'Content-Type': 'application/problem+json', 'Content-Length': String(Buffer.byteLength(body)), Connection: 'close',
+  };
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}`).join('\r\n')}\r\n\r\n${body}`);
+  }
+  socket.destroy(error);
 }
