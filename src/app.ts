@@ -43,6 +43,8 @@ export interface AppOptions {
   config: Config;
   database: DatabaseHandle;
   clock?: Clock;
+  /** How throttles wait before they let a slowed-down attempt through (tests pass one that does not). */
+  sleep?: (ms: number) => Promise<unknown>;
   /** Pino options, or false for silence (tests). */
   logger?: boolean | object;
 }
@@ -63,7 +65,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
 
   const metrics = createMetrics();
   const redis = config.redisUrl ? await createRedis(config.redisUrl) : undefined;
-  const services = createServices({ config, db: database.db, dialect: database.dialect, clock, metrics, redis });
+  const services = createServices({ config, db: database.db, dialect: database.dialect, clock, metrics, redis, sleep: options.sleep });
   app.addHook('onClose', async () => { await services.close(); redis?.disconnect(); });
 
   await app.register(cookie);

@@ -33,6 +33,8 @@ export interface Infrastructure {
   metrics: Metrics;
   /** Set when REDIS_URL is: shared throttling and live updates across instances. */
   redis?: Redis;
+  /** How throttles wait before a slowed-down attempt (default: real time). */
+  sleep?: (ms: number) => Promise<unknown>;
 }
 
 export function createServices(infra: Infrastructure) {
@@ -48,7 +50,7 @@ export function createServices(infra: Infrastructure) {
   const accounts = createAccountService({ db, clock, config, metrics: infra.metrics, audit, mail, sessions, redis: infra.redis });
   const campaigns = createCampaignService({ db, clock, audit, metrics: infra.metrics });
   const codes = createCodeService({ db, clock, audit, metrics: infra.metrics, hashCode: codeHasher(config), campaigns });
-  const redemptions = createRedemptionService({ db, dialect: infra.dialect, clock, config, metrics: infra.metrics, audit, redis: infra.redis, codes });
+  const redemptions = createRedemptionService({ db, dialect: infra.dialect, clock, config, metrics: infra.metrics, audit, redis: infra.redis, sleep: infra.sleep, codes });
   const credit = createCreditService({ clock });
   const settings = createSettingsService({ db, clock, audit });
   const subscriptions = createSubscriptionService({ db, clock, metrics: infra.metrics, audit, credit, settings, events: subscriptionEvents, redemptions, wakeJobs: () => jobs.wake() });

@@ -75,3 +75,55 @@ function tooMany(res: RateLimiterRes): TooManyAttemptsError {
 function state(res: RateLimiterRes): LimiterState {
   return { consumedPoints: res.consumedPoints, remainingPoints: res.remainingPoints, msBeforeNext: res.msBeforeNext };
 }
+
+// ---- slowing down before shutting out ------------------------------------------------------------
+
+export interface SlowDownOptions {
+  keyPrefix: string;
+  windowSeconds: number;
+  /** Failures in the window after which each attempt waits before it is checked. */
+  softLimit: number;
+  /** Failures in the window after which attempts are refused until the window moves on. */
+  hardLimit: number;
+  /** The first wait past the soft limit; it doubles every quarter of the soft limit beyond it. */
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+}
+
+export interface SlowDownVerdict {
+  /** How long this attempt waits before it is checked (0 below the soft limit). */
+  delayMs: number;
+}
+
+/**
+ * Failures counted per key, answered in two stages: past the soft limit each attempt is slowed down (a
+ * venue's honest people behind a noisy neighbour wait a moment), past the hard limit it is refused (an
+ * attacker never gets more than the hard limit of tries in a window, however many requests it sends in
+ * parallel while it waits). Only failures count; successes cost nothing.
+ */
+export function createSlowDown(redis: Redis | undefined, options: SlowDownOptions) {
+  const failures = createLimiter(redis, { keyPrefix: options.keyPrefix, points: options.hardLimit, durationSeconds: options.windowSeconds });
+  const base = options.baseDelayMs ?? 250;
+  const max = options.maxDelayMs ?? 5000;
+  const step = Math.max(1, options.softLimit / 4);
+
+  /** The wait for this attempt; throws TooManyAttemptsError at or past the hard limit. */
+  async function assess(key: string, refusal?: (retryAfterSeconds: number) => TooManyAttemptsError): Promise<SlowDownVerdict> {
+    const state = await failures.get(key);
+    const count = state?.consumedPoints ?? 0;
+    if (count >= options.hardLimit) {
+      const seconds = retryAfterSeconds(state!.msBeforeNext);
+      throw refusal ? refusal(seconds) : new TooManyAttemptsError(seconds);
+    }
+    if (count < options.softLimit) return { delayMs: 0 };
+    return { delayMs: Math.min(max, Math.round(base * 2 ** ((count - options.softLimit) / step))) };
+  }
+
+  async function fail(key: string): Promise<void> {
+    await failures.penalty(key);
+  }
+
+  return { assess, fail };
+}
+
+export type SlowDown = ReturnType<typeof createSlowDown>;

@@ -74,7 +74,9 @@ export function redemptionPages(context: ModuleContext) {
     if (session.data.returnTo !== CONFIRM_PATH) await sessions.saveData(session, { ...session.data, returnTo: CONFIRM_PATH });
   }
 
-  const guesserOf = (request: FastifyRequest) => ({ accountId: request.account?.id ?? null, address: request.ip });
+  const guesserOf = (request: FastifyRequest) => ({
+    accountId: request.account?.id ?? null, verified: request.account?.emailVerified ?? false, address: request.ip,
+  });
 
   return async function routes(fastify: FastifyInstance) {
     const app = fastify.withTypeProvider<TypeBoxTypeProvider>();

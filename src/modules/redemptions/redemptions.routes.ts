@@ -58,7 +58,9 @@ export function redemptionRoutes(context: ModuleContext) {
         response: { 200: CheckResult },
       },
     }, async (request) => {
-      const checked = await redemptions.check(request.body, { accountId: request.account?.id ?? null, address: request.ip });
+      const checked = await redemptions.check(request.body, {
+        accountId: request.account?.id ?? null, verified: request.account?.emailVerified ?? false, address: request.ip,
+      });
       const { name, credit, validityDays } = checked.campaign;
       return {
         campaign: { name, credit, validityDays },

@@ -83,11 +83,12 @@ export interface ReleaseResult {
 
 export function createRedemptionService(deps: {
   db: Db; dialect: Dialect; clock: Clock; config: Config; metrics: Metrics; audit: AuditService; redis?: Redis;
+  sleep?: (ms: number) => Promise<unknown>;
   codes: Pick<CodeService, 'parse' | 'findForRedemption' | 'bindIssued' | 'reissue'>;
 }) {
   const { db, dialect, clock, metrics, audit, codes } = deps;
   const pendingKey = deriveKey(deps.config.secret, 'pending-codes');
-  const limits = createGuessingLimits(deps.redis);
+  const limits = createGuessingLimits(deps.redis, { sleep: deps.sleep });
 
   // ---- checking a code ------------------------------------------------------------------
 
@@ -162,7 +163,7 @@ export function createRedemptionService(deps: {
     if (!redeemer.account.emailVerified) {
       throw new DomainError('email_not_verified', 'Confirm your email address first: open the link we emailed you, then try again.');
     }
-    const guesser = { accountId: redeemer.account.id, address: redeemer.address };
+    const guesser = { accountId: redeemer.account.id, verified: redeemer.account.emailVerified, address: redeemer.address };
     // A code released by its holder at the very moment another account binds it can lose a race it
     // would win a moment later; trying again a couple of times settles it.
     for (let attempt = 0; ; attempt++) {

@@ -3,12 +3,17 @@ import { after, before, describe, test } from 'node:test';
 import { buildApp, type App } from '../../app.ts';
 import { createTestDatabase, describeEachDatabase, redisSkipReason, testConfig, testRedisUrl, type TestDatabase } from '../../testing/harness.ts';
 import { apiKeyHeader, createAccount, type TestAccount } from '../../testing/factories.ts';
+import { ADDRESS_LIMITS } from './guessing-limits.ts';
 import {
   codeHashOf, createCampaignWithCodes, mistype, neverIssuedCode, typedCasually, uniqueAddress,
 } from './redemptions.testing.ts';
 
 const json = (cookie: string, body: unknown, remoteAddress = '127.0.0.1') =>
   ({ method: 'POST' as const, headers: { cookie, 'content-type': 'application/json' }, payload: JSON.stringify(body), remoteAddress });
+
+/** What the throttles asked to wait, instead of waiting: the tests look at the waits. */
+const waits: number[] = [];
+const recordWait = async (ms: number) => { waits.push(ms); };
 
 describeEachDatabase('redemptions API', (ctx) => {
   const redeem = (account: TestAccount, code: string, country = 'FI', remoteAddress = '127.0.0.1') =>
@@ -270,7 +275,7 @@ describeEachDatabase('redemptions API', (ctx) => {
 
   // ---- guessing ------------------------------------------------------------------------------
 
-  test('guessing: 20 never-issued codes an hour per account, then 429 with Retry-After; typos do not count', async () => {
+  test('guessing: 20 never-issued codes an hour per verified account, then 429 with Retry-After; typos do not count', async () => {
     const c = await campaign();
     const who = await account();
     const address = uniqueAddress();
@@ -289,35 +294,46 @@ describeEachDatabase('redemptions API', (ctx) => {
     assert.equal(real.statusCode, 429);
     // Typos are still named as typos: they never reach the database.
     assert.equal((await redeem(who, mistype(c.codes[0]!), 'FI', address)).statusCode, 422);
-    // Others are not affected.
+    // Others are not affected, not even behind the same address.
     const other = await account();
-    assert.equal((await redeem(other, c.codes[0]!, 'FI', uniqueAddress())).statusCode, 201);
+    assert.equal((await redeem(other, c.codes[0]!, 'FI', address)).statusCode, 201);
 
-    const metrics = (await ctx().app.inject('/metrics')).body;
-    assert.match(metrics, /cloudpass_redemption_failures_total\{scope="redeem"\} (\d+)/);
-    assert.ok(Number(/cloudpass_redemption_failures_total\{scope="redeem"\} (\d+)/.exec(metrics)![1]) >= 20);
+    const metrics = await ctx().app.metrics.registry.metrics();
+    assert.ok(Number(/cloudpass_redemption_failures_total\{scope="redeem"\} (\d+)/.exec(metrics)?.[1]) >= 20);
     assert.match(metrics, /cloudpass_redemptions_total\{outcome="too_many_attempts"\} \d+/);
     assert.match(metrics, /cloudpass_redemptions_total\{outcome="redeemed"\} \d+/);
   });
 
-  test('guessing: 100 an hour per client address across accounts, and /check shares the limit', async () => {
+  test('guessing: signed out, an address slows down past 100 failures an hour and is refused past 1,000', async () => {
     const address = uniqueAddress();
-    for (let a = 0; a < 5; a++) {
-      const who = await account();
-      for (let i = 0; i < 20; i++) assert.equal((await redeem(who, neverIssuedCode(), 'FI', address)).statusCode, 404);
-    }
-    const fresh = await account();
-    const blocked = await redeem(fresh, neverIssuedCode(), 'FI', address);
+    const probe = () => check({ code: neverIssuedCode(), country: 'FI' }, { remoteAddress: address });
+    waits.length = 0;
+    for (let i = 0; i < ADDRESS_LIMITS.softLimit; i++) assert.equal((await probe()).statusCode, 404);
+    assert.deepEqual(waits, [], 'no wait below the soft limit');
+    // Past it, every check still gets its answer, each after a longer wait (up to five seconds).
+    for (let i = ADDRESS_LIMITS.softLimit; i < ADDRESS_LIMITS.hardLimit; i++) assert.equal((await probe()).statusCode, 404, `failure ${i + 1}`);
+    assert.equal(waits.length, ADDRESS_LIMITS.hardLimit - ADDRESS_LIMITS.softLimit);
+    assert.equal(waits[0], 250);
+    assert.ok(waits.every((ms, i) => ms >= (waits[i - 1] ?? 0) && ms <= 5000), 'waits grow and stay under five seconds');
+    assert.equal(waits.at(-1), 5000);
+    // Past the hard limit: refused, real codes and all, so the attacker behind it has had its 1,000 tries.
+    const blocked = await probe();
     assert.equal(blocked.statusCode, 429);
     assert.ok(Number(blocked.headers['retry-after']) > 0);
-    const checked = await check({ code: neverIssuedCode(), country: 'FI' }, { remoteAddress: address });
-    assert.equal(checked.statusCode, 429);
-    assert.ok(Number(checked.headers['retry-after']) > 0);
-    // Successes from that address never counted, and another address is fine.
+    const c = await campaign({ count: 2 });
+    assert.equal((await check({ code: c.codes[0], country: 'FI' }, { remoteAddress: address })).statusCode, 429);
+    // An account that has not verified its email is held by its address like anyone signed out.
+    const unverified = await account({ verified: false });
+    assert.equal((await check({ code: c.codes[0], country: 'FI' }, { cookie: unverified.cookie, remoteAddress: address })).statusCode, 429);
+    // A signed-in, verified neighbour is held by its own limit, not by the address: it checks and redeems.
+    const neighbour = await account();
+    assert.equal((await check({ code: c.codes[0], country: 'FI' }, { cookie: neighbour.cookie, remoteAddress: address })).statusCode, 200);
+    assert.equal((await redeem(neighbour, c.codes[0]!, 'FI', address)).statusCode, 201);
+    // Another address is fine.
     assert.equal((await check({ code: neverIssuedCode(), country: 'FI' }, { remoteAddress: uniqueAddress() })).statusCode, 404);
   });
 
-  test('guessing: /check counts per account when signed in', async () => {
+  test('guessing: /check counts per account when signed in and verified', async () => {
     const who = await account();
     for (let i = 0; i < 20; i++) {
       assert.equal((await check({ code: neverIssuedCode(), country: 'FI' }, { cookie: who.cookie, remoteAddress: uniqueAddress() })).statusCode, 404);
@@ -329,8 +345,10 @@ describeEachDatabase('redemptions API', (ctx) => {
   test('successes and other refusals never count as guesses (a classroom behind one address)', async () => {
     const address = uniqueAddress();
     const c = await campaign({ count: 120 });
+    waits.length = 0;
     for (const code of c.codes) assert.equal((await check({ code, country: 'FI' }, { remoteAddress: address })).statusCode, 200);
     assert.equal((await check({ code: neverIssuedCode(), country: 'FI' }, { remoteAddress: address })).statusCode, 404);
+    assert.deepEqual(waits, []);
   });
 
   // ---- races ---------------------------------------------------------------------------------
@@ -412,7 +430,7 @@ describeEachDatabase('redemptions API', (ctx) => {
       .where('id', '=', redemptionId).where('state', '=', 'redeemed').execute();
     return subscriptionId;
   }
-});
+}, { sleep: recordWait });
 
 function count<T extends string | number>(values: T[]): Record<string, number> {
   const result: Record<string, number> = {};
@@ -430,10 +448,12 @@ describe('guessing limits are shared by every instance through Redis', { skip: r
     database = await createTestDatabase('sqlite');
     const config = testConfig(database.url, { REDIS_URL: testRedisUrl });
     apps = [
-      await buildApp({ config, database: database.handle, logger: false }),
-      await buildApp({ config, database: database.handle, logger: false }),
+      await buildApp({ config, database: database.handle, logger: false, sleep: recordWait }),
+      await buildApp({ config, database: database.handle, logger: false, sleep: recordWait }),
     ];
     await Promise.all(apps.map((a) => a.ready()));
+    // The global count is shared by every run against this Redis within the hour: start it from nothing.
+    await apps[0]!.services.redis!.del('cloudpass:redeem-failures:global:all');
   });
   after(async () => {
     for (const a of apps) await a.close();
@@ -455,17 +475,13 @@ describe('guessing limits are shared by every instance through Redis', { skip: r
     }
   });
 
-  test('100 failures from one address over two instances block that address on both', async () => {
+  test('failures from one address over two instances slow it down, then block it, on both', async () => {
     const [one, two] = apps as [App, App];
     const address = uniqueAddress();
-    for (let i = 0; i < 100; i++) {
-      const app = i % 2 === 0 ? one : two;
-      const response = await app.inject({ method: 'POST', url: '/api/v1/redemptions/check', payload: { code: neverIssuedCode(), country: 'FI' }, remoteAddress: address });
-      assert.equal(response.statusCode, 404);
-    }
-    for (const app of [one, two]) {
-      const response = await app.inject({ method: 'POST', url: '/api/v1/redemptions/check', payload: { code: neverIssuedCode(), country: 'FI' }, remoteAddress: address });
-      assert.equal(response.statusCode, 429);
-    }
+    const probe = (app: App) => app.inject({ method: 'POST', url: '/api/v1/redemptions/check', payload: { code: neverIssuedCode(), country: 'FI' }, remoteAddress: address });
+    waits.length = 0;
+    for (let i = 0; i < ADDRESS_LIMITS.hardLimit; i++) assert.equal((await probe(i % 2 === 0 ? one : two)).statusCode, 404);
+    assert.equal(waits.length, ADDRESS_LIMITS.hardLimit - ADDRESS_LIMITS.softLimit, 'both instances slowed down past the shared soft limit');
+    for (const app of [one, two]) assert.equal((await probe(app)).statusCode, 429);
   });
 });
