@@ -12,6 +12,7 @@ import type { Config } from './config.ts';
 import type { DatabaseHandle } from './db/connect.ts';
 import { pendingMigrations } from './db/migrate.ts';
 import { registerAuth, registerPageCsrf } from './http/auth.ts';
+import { registerLocale } from './http/locale.ts';
 import { registerMetrics } from './http/metrics.ts';
 import { createMetrics, type Metrics } from './lib/metrics.ts';
 import { answerClientError, registerProblemHandler } from './http/problem.ts';
@@ -69,6 +70,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   app.addHook('onClose', async () => { await services.close(); redis?.disconnect(); });
 
   await app.register(cookie);
+  registerLocale(app, { secure: config.publicUrl.protocol === 'https:' });
   await app.register(formbody);
   await app.register(helmet, {
     contentSecurityPolicy: {

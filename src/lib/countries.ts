@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import countries from 'i18n-iso-countries';
 import en from 'i18n-iso-countries/langs/en.json' with { type: 'json' };
 
@@ -26,4 +27,43 @@ export function isCountryCode(code: unknown): code is string {
 /** The English name, or the code itself when it is not a country (so a page never shows a blank). */
 export function countryName(code: string): string {
   return isCountryCode(code) ? (englishNames[code] as string) : code;
+}
+
+// ---- in other languages ------------------------------------------------------------------------
+
+const require = createRequire(import.meta.url);
+const namesByLocale = new Map<string, Readonly<Record<string, string>>>([['en', englishNames]]);
+const listsByLocale = new Map<string, readonly Country[]>([['en', countryList]]);
+
+/** Country names in a language, loaded the first time that language is asked for; English when it has none. */
+function namesIn(locale: string): Readonly<Record<string, string>> {
+  let names = namesByLocale.get(locale);
+  if (!names) {
+    try {
+      countries.registerLocale(require(`i18n-iso-countries/langs/${locale}.json`) as Parameters<typeof countries.registerLocale>[0]);
+      names = countries.getNames(locale, { select: 'official' });
+    } catch {
+      names = englishNames;
+    }
+    namesByLocale.set(locale, names);
+  }
+  return names;
+}
+
+export function countryNameIn(locale: string, code: string): string {
+  return isCountryCode(code) ? (namesIn(locale)[code] ?? englishNames[code] ?? code) : code;
+}
+
+/** Every country with its name in the language, sorted the way that language sorts (Å, Ä and Ö last in Finnish). */
+export function countryListIn(locale: string): readonly Country[] {
+  let list = listsByLocale.get(locale);
+  if (!list) {
+    const names = namesIn(locale);
+    const order = new Intl.Collator(locale, { sensitivity: 'base' });
+    list = Object.freeze(Object.keys(englishNames)
+      .map((code) => Object.freeze({ code, name: names[code] ?? englishNames[code]! }))
+      .sort((a, b) => order.compare(a.name, b.name)));
+    listsByLocale.set(locale, list);
+  }
+  return list;
 }

@@ -1,5 +1,7 @@
 import type { ComponentChildren, JSX } from 'preact';
+import { translator } from '../i18n/catalogue.ts';
 import { CsrfField } from './components.tsx';
+import { usePageEnv, useT } from './page-env.ts';
 
 export interface LayoutAccount {
   email: string;
@@ -26,9 +28,11 @@ export function accountKindLabel(account: Pick<LayoutAccount, 'kind' | 'organiza
 }
 
 export function Layout(props: LayoutProps): JSX.Element {
-  const title = props.title === 'cloudpass' ? 'cloudpass' : `${props.title} – cloudpass`;
+  const { i18n, branding } = usePageEnv();
+  const { programName } = branding;
+  const title = props.title === 'cloudpass' || props.title === programName ? programName : i18n.t('layout.titleSuffix', { title: props.title, programName });
   return (
-    <html lang="en">
+    <html lang={i18n.locale}>
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
@@ -39,7 +43,7 @@ export function Layout(props: LayoutProps): JSX.Element {
         <link rel="icon" href="data:," />
       </head>
       <body>
-        <a class="skip-link" href="#main">Skip to main content</a>
+        <a class="skip-link" href="#main">{i18n.t('layout.skipLink')}</a>
         <SiteHeader account={props.account ?? null} csrfToken={props.csrfToken} />
         <main id="main" tabindex={-1} class={`main container container--${props.width ?? 'narrow'}`}>
           {props.children}
@@ -71,30 +75,32 @@ function Brand() {
         <rect x="1" y="6" width="30" height="20" rx="5" fill="#1d4ed8" />
         <path d="M9 19.5a3.5 3.5 0 0 1 .6-6.95A5 5 0 0 1 19 11.4a4 4 0 0 1 4.2 4.1 2 2 0 0 1-.2 4z" fill="#fff" />
       </svg>
-      <span class="brand__name">cloudpass</span>
+      <span class="brand__name">{usePageEnv().branding.programName}</span>
     </a>
   );
 }
 
 function SignedInNav(props: { account: LayoutAccount }) {
+  const { t } = useT();
   return (
-    <nav class="site-nav" aria-label="Main">
+    <nav class="site-nav" aria-label={t('layout.nav.label')}>
       <ul class="site-nav__list">
-        <li><a class="site-nav__link" href="/portal">Portal</a></li>
-        <li><a class="site-nav__link" href="/account">Account</a></li>
-        {props.account.organizationAdmin ? <li><a class="site-nav__link" href="/organization">Organization</a></li> : null}
-        {props.account.operatorAdmin ? <li><a class="site-nav__link" href="/admin">Admin</a></li> : null}
+        <li><a class="site-nav__link" href="/portal">{t('layout.nav.portal')}</a></li>
+        <li><a class="site-nav__link" href="/account">{t('layout.nav.account')}</a></li>
+        {props.account.organizationAdmin ? <li><a class="site-nav__link" href="/organization">{t('layout.nav.organization')}</a></li> : null}
+        {props.account.operatorAdmin ? <li><a class="site-nav__link" href="/admin">{t('layout.nav.admin')}</a></li> : null}
       </ul>
     </nav>
   );
 }
 
 function SignedOutNav() {
+  const { t } = useT();
   return (
-    <nav class="site-nav site-nav--signed-out" aria-label="Main">
+    <nav class="site-nav site-nav--signed-out" aria-label={t('layout.nav.label')}>
       <ul class="site-nav__list">
-        <li><a class="site-nav__link" href="/signin">Sign in</a></li>
-        <li><a class="site-nav__link site-nav__link--cta" href="/signup">Create account</a></li>
+        <li><a class="site-nav__link" href="/signin">{t('layout.nav.signIn')}</a></li>
+        <li><a class="site-nav__link site-nav__link--cta" href="/signup">{t('layout.nav.createAccount')}</a></li>
       </ul>
     </nav>
   );
@@ -107,7 +113,7 @@ function AccountChip(props: { account: LayoutAccount }) {
     <a class="account-chip" href="/account/type">
       <span class="account-chip__avatar" aria-hidden="true">{initial}</span>
       <span class="account-chip__text">
-        <span class="visually-hidden">Signed in as </span>
+        <span class="visually-hidden">{useT().t('layout.signedInAs')} </span>
         <span class="account-chip__name">{account.displayName}</span>
         <span class="account-chip__email">
           <span class="visually-hidden">, </span>
@@ -115,7 +121,7 @@ function AccountChip(props: { account: LayoutAccount }) {
         </span>
         <span class="account-chip__kind">
           <span class="visually-hidden">, </span>
-          {accountKindLabel(account)}
+          {accountKindText(account)}
         </span>
       </span>
     </a>
@@ -126,23 +132,45 @@ function SignOutForm(props: { csrfToken?: string }) {
   return (
     <form class="signout" method="post" action="/signout">
       {props.csrfToken ? <CsrfField token={props.csrfToken} /> : null}
-      <button class="button button--secondary button--small" type="submit">Sign out</button>
+      <button class="button button--secondary button--small" type="submit">{useT().t('layout.signOut')}</button>
     </form>
   );
 }
 
 function SiteFooter() {
+  const { i18n, branding, locales, path } = usePageEnv();
+  const { t } = i18n;
   return (
     <footer class="site-footer">
       <div class="container container--wide site-footer__inner">
-        <nav aria-label="Footer">
+        <nav aria-label={t('layout.footer.label')}>
           <ul class="site-footer__list">
-            <li><a href="/support/new">Support</a></li>
-            <li><a href="/redeem">Redeem a pass</a></li>
+            <li><a href="/support/new">{t('layout.footer.support')}</a></li>
+            <li><a href="/redeem">{t('layout.footer.redeem')}</a></li>
+            {branding.privacyUrl ? <li><a href={branding.privacyUrl}>{t('layout.footer.privacy')}</a></li> : null}
+            {branding.termsUrl ? <li><a href={branding.termsUrl}>{t('layout.footer.terms')}</a></li> : null}
           </ul>
         </nav>
-        <p class="site-footer__note">cloudpass · cloud passes, redeemed in a few steps</p>
+        <nav class="language-switch" aria-label={t('layout.footer.language')}>
+          <ul class="site-footer__list">
+            {locales.filter((locale) => locale !== i18n.locale).map((locale) => (
+              <li>
+                <a href={`/language/${locale}?returnTo=${encodeURIComponent(path)}`} lang={locale} hreflang={locale}>
+                  {translator(locale).t('language.switchTo')}
+                </a>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <p class="site-footer__note">{t('layout.footer.note', { programName: branding.programName })}</p>
       </div>
     </footer>
   );
+}
+
+/** The kind of account in the page's language, with its organization when it has one. */
+function accountKindText(account: Pick<LayoutAccount, 'kind' | 'organizationName'>): string {
+  const { t } = useT();
+  if (account.kind === 'personal') return t('account.kind.personal');
+  return account.organizationName ? t('account.kind.organizationalOf', { organization: account.organizationName }) : t('account.kind.organizational');
 }

@@ -1,0 +1,95 @@
+// The message catalogues: one JSON file per language in ./messages/, English the source and the fallback.
+// Messages are ICU MessageFormat (plurals, selects, numbers) formatted by intl-messageformat; dates, money
+// and country names go through Intl in the same language. Adding a language is adding one file here.
+import { readdirSync, readFileSync } from 'node:fs';
+import { IntlMessageFormat } from 'intl-messageformat';
+import { countryListIn, countryNameIn, type Country } from '../lib/countries.ts';
+
+type EnglishCatalogue = typeof import('./messages/en.json', { with: { type: 'json' } });
+
+/** Every message's key: the keys of the English catalogue, checked when the code is compiled. */
+export type MessageKey = keyof EnglishCatalogue;
+export type MessageValues = Record<string, string | number | Date | boolean | null | undefined>;
+
+export const SOURCE_LOCALE = 'en';
+const MESSAGES_DIR = new URL('./messages/', import.meta.url);
+
+function loadCatalogues(): ReadonlyMap<string, Readonly<Record<string, string>>> {
+  const catalogues = new Map<string, Record<string, string>>();
+  for (const file of readdirSync(MESSAGES_DIR).filter((name) => /^[a-z]{2,3}(-[A-Z]{2})?\.json$/.test(name)).sort()) {
+    catalogues.set(file.slice(0, -'.json'.length), JSON.parse(readFileSync(new URL(file, MESSAGES_DIR), 'utf8')) as Record<string, string>);
+  }
+  if (!catalogues.has(SOURCE_LOCALE)) throw new Error(`no ${SOURCE_LOCALE}.json in ${MESSAGES_DIR.pathname}`);
+  return catalogues;
+}
+
+const catalogues = loadCatalogues();
+
+/** The languages cloudpass speaks, the source language first. */
+export const LOCALES: readonly string[] = [SOURCE_LOCALE, ...[...catalogues.keys()].filter((l) => l !== SOURCE_LOCALE)];
+
+export function isLocale(value: unknown): value is string {
+  return typeof value === 'string' && catalogues.has(value);
+}
+
+/** The raw catalogue of a language (for the completeness check and the help centre's index). */
+export function catalogueOf(locale: string): Readonly<Record<string, string>> {
+  return catalogues.get(locale) ?? {};
+}
+
+export interface Translator {
+  readonly locale: string;
+  /** The message in this language (English when this language lacks it), with its values filled in. */
+  t(key: MessageKey, values?: MessageValues): string;
+  /** Integer minor units of a currency, e.g. 10000 USD → "$100.00" (en), "100,00 $" (fi). */
+  money(value: { amount: number; currency: string }): string;
+  /** A calendar day (YYYY-MM-DD) or an instant, as a date in UTC: "2 December 2026" / "2. joulukuuta 2026". */
+  date(value: string | Date): string;
+  /** An instant with its time, in UTC. */
+  dateTime(value: string | Date): string;
+  number(value: number): string;
+  country(code: string): string;
+  /** Every country, named and sorted in this language. */
+  countries(): readonly Country[];
+}
+
+const formats = new Map<string, IntlMessageFormat>();
+const translators = new Map<string, Translator>();
+
+export function translator(locale: string): Translator {
+  const known = isLocale(locale) ? locale : SOURCE_LOCALE;
+  let made = translators.get(known);
+  if (!made) translators.set(known, (made = makeTranslator(known)));
+  return made;
+}
+
+function makeTranslator(locale: string): Translator {
+  const own = catalogueOf(locale);
+  const source = catalogueOf(SOURCE_LOCALE);
+  // English dates read day-month-year (2 December 2026), as most of the world writes them.
+  const dateLocale = locale === 'en' ? 'en-GB' : locale;
+  const dateFormat = new Intl.DateTimeFormat(dateLocale, { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
+  const dateTimeFormat = new Intl.DateTimeFormat(dateLocale, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' });
+  const numberFormat = new Intl.NumberFormat(locale);
+  const asDate = (value: string | Date) => (value instanceof Date ? value : new Date(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value));
+  return {
+    locale,
+    t(key, values) {
+      const text = own[key] ?? source[key];
+      if (text === undefined) return key;
+      const id = `${locale}\u0000${key}`;
+      let format = formats.get(id);
+      if (!format) formats.set(id, (format = new IntlMessageFormat(text, locale)));
+      return String(format.format(values as Record<string, never> | undefined));
+    },
+    money({ amount, currency }) {
+      const digits = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+      return new Intl.NumberFormat(locale, { style: 'currency', currency }).format(amount / 10 ** digits);
+    },
+    date: (value) => dateFormat.format(asDate(value)),
+    dateTime: (value) => `${dateTimeFormat.format(asDate(value))} UTC`,
+    number: (value) => numberFormat.format(value),
+    country: (code) => countryNameIn(locale, code),
+    countries: () => countryListIn(locale),
+  };
+}
