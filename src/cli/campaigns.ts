@@ -28,8 +28,9 @@ export function registerCampaignCommands(program: Command, withServices: WithSer
         errors.push({ path: '--currency', message: `"${options.currency}" is not an ISO 4217 currency code such as USD or EUR` });
       } else {
         const parsed = parseDecimalAmount(options.credit, currency);
-        if (parsed.ok) amount = parsed.amount;
-        else errors.push({ path: '--credit', message: parsed.message });
+        if (!parsed.ok) errors.push({ path: '--credit', message: parsed.message });
+        else if (parsed.amount === 0) errors.push({ path: '--credit', message: `a pass must carry some credit; write it like 100.00 (${currency})` });
+        else amount = parsed.amount;
       }
       if (errors.length) throw new ValidationError(errors);
       const countries = options.countries === undefined ? null : options.countries.split(',').map((c) => c.trim()).filter(Boolean);

@@ -106,6 +106,9 @@ describe('cloudpass campaign and codes commands', { timeout: 180_000 }, () => {
       [['campaign', 'create', '--name', 'X', '--credit', '10', '--currency', 'USD', '--days', 'thirty', '--redeem-by', '2020-01-01'], /--days.*--redeem-by|--redeem-by.*--days/],
       [['campaign', 'create', '--name', 'X', '--credit', '10', '--currency', 'USD', '--days', '30', '--redeem-by', '2099-01-01', '--countries', 'FI,ZZ'], /--countries/],
       [['campaign', 'create', '--credit', '10', '--currency', 'USD', '--days', '30', '--redeem-by', '2099-01-01'], /--name/],
+      // An impossible day is named as one, not as a format error; credit is spoken of without jargon.
+      [['campaign', 'create', '--name', 'X', '--credit', '10', '--currency', 'USD', '--days', '30', '--redeem-by', '2099-02-30'], /--redeem-by: redeem-by 2099-02-30 is not a date of the calendar/],
+      [['campaign', 'create', '--name', 'X', '--credit', '0.00', '--currency', 'USD', '--days', '30', '--redeem-by', '2099-01-01'], /--credit: a pass must carry some credit; write it like 100\.00 \(USD\)$/m],
       [['codes', 'generate', '--campaign', campaignId, '--count', 'many'], /--count/],
       [['codes', 'generate', '--campaign', '00000000-0000-0000-0000-000000000000', '--count', '5', '--out', missingCampaignFile], /campaign/i],
       [['codes', 'generate', '--campaign', campaignId, '--count', '5', '--out', existing], /already exists/],

@@ -131,7 +131,8 @@ export function validateCampaign(input: CampaignInput, today: string): CampaignF
     fail('validityDays', `validity days must be a whole number from 1 to ${MAX_VALIDITY_DAYS}`);
   }
 
-  if (!isCalendarDate(input.redeemBy)) fail('redeemBy', 'redeem-by must be a date written YYYY-MM-DD');
+  if (typeof input.redeemBy !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(input.redeemBy)) fail('redeemBy', 'redeem-by must be a date written YYYY-MM-DD');
+  else if (!isCalendarDate(input.redeemBy)) fail('redeemBy', `redeem-by ${input.redeemBy} is not a date of the calendar (check the month and the day)`);
   else if (input.redeemBy < today) fail('redeemBy', `redeem-by must not be in the past (today is ${today})`);
 
   const countries = validateCountries(input.countries, fail);
@@ -165,8 +166,7 @@ function validateCountries(input: unknown, fail: (path: string, message: string)
   return [...seen];
 }
 
-function isCalendarDate(text: unknown): text is string {
-  if (typeof text !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(text)) return false;
+function isCalendarDate(text: string): boolean {
   const date = new Date(`${text}T00:00:00.000Z`);
   return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === text;
 }
