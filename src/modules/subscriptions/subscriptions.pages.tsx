@@ -21,10 +21,8 @@ import { Layout } from '../../web/layout.tsx';
 import { sendPage } from '../../web/render.ts';
 import type { AccountView } from '../accounts/account-view.ts';
 import { splitDisplayName, type ProfileField } from './activation-profile.ts';
-import {
-  TERMINAL_STATUSES, type ActivationRequest, type Offer, type PassForActivation, type SubscriptionView,
-} from './subscriptions.service.ts';
-import type { SubscriptionStatus } from './subscriptions.table.ts';
+import { TERMINAL_STATUSES, type SubscriptionStatus } from './subscription-status.ts';
+import type { ActivationRequest, Offer, PassForActivation, SubscriptionView } from './subscriptions.service.ts';
 
 const PROFILE_FIELDS: readonly ProfileField[] = ['firstName', 'lastName', 'email', 'country', 'phone', 'company', 'addressLine', 'city', 'postalCode'];
 const REDEEM_STEPS = ['Promo code', 'Account', 'Confirm', 'Activate'] as const;
