@@ -1,17 +1,23 @@
-// Test data and calls for support tests: subscriptions inserted directly, and the API calls the tests make.
+// Test data and calls for support tests: subscriptions made through the subscriptions service, and the API
+// calls the tests make.
 import type { App } from '../../app.ts';
-import { newId } from '../../lib/ids.ts';
-import type { SubscriptionStatus } from '../subscriptions/subscriptions.table.ts';
+import { systemActor } from '../audit/audit.service.ts';
 
-/** A free-trial subscription of the account, as if it had signed up a moment ago. */
-export async function createSubscription(app: App, accountId: string, status: SubscriptionStatus = 'failed'): Promise<string> {
-  const id = newId();
-  const now = new Date().toISOString();
-  await app.services.db.insertInto('subscriptions').values({
-    id, account_id: accountId, offer: 'free-trial', redemption_id: null, status, credit_currency: 'USD', validity_days: 30,
-    starts_at: null, ends_at: null, external_id: null, profile: '{}', failure_reason: null, created_at: now, updated_at: now,
-  }).execute();
-  return id;
+/**
+ * A free-trial subscription of the account (verified, as the account factory makes them), signed up and
+ * moved on by the subscriptions service's own transitions: pending, provisioning, or failed for good.
+ */
+export async function createSubscription(app: App, accountId: string, status: 'pending' | 'provisioning' | 'failed' = 'failed'): Promise<string> {
+  const { accounts, subscriptions, db } = app.services;
+  const account = await accounts.findAccount(accountId);
+  if (!account) throw new Error(`no account ${accountId}`);
+  const profile = { firstName: 'Test', lastName: 'Person', email: account.email, country: account.country };
+  const { subscription } = await subscriptions.activate(account, { offer: 'free-trial', profile }, { actor: systemActor });
+  await db.transaction().execute(async (trx) => {
+    if (status === 'provisioning') await subscriptions.markProvisioning(trx, subscription.id, systemActor);
+    if (status === 'failed') await subscriptions.markFailed(trx, subscription.id, 'the platform said no (test)', systemActor);
+  });
+  return subscription.id;
 }
 
 export type Caller = { cookie: string } | { authorization: string } | null;
