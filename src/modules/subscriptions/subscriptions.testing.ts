@@ -1,9 +1,11 @@
 // Test data for activation tests: a campaign, a code and a redemption inserted directly, as if the
-// account had redeemed the code a moment ago; and the calls the tests make.
+// account had redeemed the code a moment ago; a free trial signed up through the service; and the calls
+// the tests make.
 import { randomBytes } from 'node:crypto';
 import type { App } from '../../app.ts';
 import { newId } from '../../lib/ids.ts';
 import type { TestAccount } from '../../testing/factories.ts';
+import { systemActor } from '../audit/audit.service.ts';
 
 export interface TestPass {
   campaignId: string;
@@ -46,4 +48,14 @@ export function activate(app: App, account: Pick<TestAccount, 'cookie'>, body: o
   const headers: Record<string, string> = { cookie: account.cookie };
   if (idempotencyKey !== undefined) headers['idempotency-key'] = idempotencyKey;
   return app.inject({ method: 'POST', url: '/api/v1/subscriptions', headers, payload: body as Record<string, unknown> });
+}
+
+/** The account's free trial, signed up through the subscriptions service (the account must be verified). */
+export async function signUpForTrial(app: App, accountId: string): Promise<string> {
+  const { accounts, subscriptions } = app.services;
+  const account = await accounts.findAccount(accountId);
+  if (!account) throw new Error(`no account ${accountId}`);
+  const profile = { firstName: 'Test', lastName: 'Person', email: account.email, country: account.country };
+  const { subscription } = await subscriptions.activate(account, { offer: 'free-trial', profile }, { actor: systemActor });
+  return subscription.id;
 }

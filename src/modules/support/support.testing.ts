@@ -2,22 +2,20 @@
 // calls the tests make.
 import type { App } from '../../app.ts';
 import { systemActor } from '../audit/audit.service.ts';
+import { signUpForTrial } from '../subscriptions/subscriptions.testing.ts';
 
 /**
  * A free-trial subscription of the account (verified, as the account factory makes them), signed up and
  * moved on by the subscriptions service's own transitions: pending, provisioning, or failed for good.
  */
 export async function createSubscription(app: App, accountId: string, status: 'pending' | 'provisioning' | 'failed' = 'failed'): Promise<string> {
-  const { accounts, subscriptions, db } = app.services;
-  const account = await accounts.findAccount(accountId);
-  if (!account) throw new Error(`no account ${accountId}`);
-  const profile = { firstName: 'Test', lastName: 'Person', email: account.email, country: account.country };
-  const { subscription } = await subscriptions.activate(account, { offer: 'free-trial', profile }, { actor: systemActor });
+  const { subscriptions, db } = app.services;
+  const id = await signUpForTrial(app, accountId);
   await db.transaction().execute(async (trx) => {
-    if (status === 'provisioning') await subscriptions.markProvisioning(trx, subscription.id, systemActor);
-    if (status === 'failed') await subscriptions.markFailed(trx, subscription.id, 'the platform said no (test)', systemActor);
+    if (status === 'provisioning') await subscriptions.markProvisioning(trx, id, systemActor);
+    if (status === 'failed') await subscriptions.markFailed(trx, id, 'the platform said no (test)', systemActor);
   });
-  return subscription.id;
+  return id;
 }
 
 export type Caller = { cookie: string } | { authorization: string } | null;
