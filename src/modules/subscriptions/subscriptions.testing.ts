@@ -59,3 +59,23 @@ export async function signUpForTrial(app: App, accountId: string): Promise<strin
   const { subscription } = await subscriptions.activate(account, { offer: 'free-trial', profile }, { actor: systemActor });
   return subscription.id;
 }
+
+export type TestMove =
+  | { to: 'provisioning' }
+  | { to: 'active'; externalId?: string; startsAt?: string; endsAt?: string }
+  | { to: 'failed'; reason?: string };
+
+/** Moves a subscription on as provisioning would: through the service's transitions, then tells its listeners. */
+export async function moveSubscription(app: App, id: string, move: TestMove): Promise<void> {
+  const { db, subscriptions, subscriptionEvents } = app.services;
+  const moved = await db.transaction().execute(async (trx) => {
+    if (move.to === 'provisioning') return subscriptions.markProvisioning(trx, id, systemActor);
+    if (move.to === 'failed') return subscriptions.markFailed(trx, id, move.reason ?? 'the platform said no (test)', systemActor);
+    const startsAt = move.startsAt ?? new Date().toISOString();
+    const endsAt = move.endsAt ?? new Date(Date.parse(startsAt) + 30 * 86_400_000).toISOString();
+    return subscriptions.markActive(trx, id, { externalId: move.externalId ?? `test-${id}`, startsAt, endsAt }, systemActor);
+  });
+  if (!moved) throw new Error(`subscription ${id} cannot move to ${move.to}`);
+  const record = await subscriptions.find(db, id);
+  await subscriptionEvents.publish({ subscriptionId: id, status: move.to, at: record!.updatedAt });
+}
