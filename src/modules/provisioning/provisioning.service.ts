@@ -16,7 +16,7 @@ import type { JobHandler, JobLog } from '../jobs/job-worker.ts';
 import type { MailMessage } from '../mail/mail.service.ts';
 import type { SupportService } from '../support/support.service.ts';
 import type { SubscriptionEvent } from '../subscriptions/subscription-events.ts';
-import { canMove, STOPPED, type SubscriptionStatus } from '../subscriptions/subscription-status.ts';
+import { allows, STOPPED, type SubscriptionStatus } from '../subscriptions/subscription-status.ts';
 import type {
   DisableReason, PlatformRequests, SubscriptionRecord, SubscriptionService,
 } from '../subscriptions/subscriptions.service.ts';
@@ -217,11 +217,11 @@ export function createProvisioningService(deps: ProvisioningDeps) {
         return;
       }
       const subscription = await subscriptions.find(db, subscriptionId);
-      if (!subscription || !canMove(subscription.status, 'active')) return;
+      if (!subscription || !allows('activation', subscription.status)) return;
       if (subscription.status === 'pending' && !(await markProvisioning(subscriptionId, log))) {
         // Cancelled since it was read: the platform is never asked to create it.
         const current = await subscriptions.find(db, subscriptionId);
-        if (!current || !canMove(current.status, 'active')) return;
+        if (!current || !allows('activation', current.status)) return;
       }
       let outcome;
       try {

@@ -1,47 +1,58 @@
-// The life of a subscription's status, in one place: which status may follow which. The one writer of the
-// status (subscriptions.repository.ts, `changeStatus`) moves a subscription only along these arrows, with
-// a conditional write from the statuses that lead to the new one; the service records each move in the
-// audit trail. Pure rules, no database.
+// The life of a subscription's status, in one place: the moves a subscription can make, each from the
+// statuses it may be in to the status it arrives at. The one writer of the status
+// (subscriptions.repository.ts, `changeStatus`) makes only these moves, as a conditional write from the
+// move's statuses; the service records each move in the audit trail under the move's action.
+// Pure rules, no database.
 import type { SubscriptionStatus } from './subscriptions.table.ts';
 
 export type { SubscriptionStatus };
 
-/** From each status, the statuses it may move to. A status with no arrows out is final. */
-export const TRANSITIONS: Readonly<Record<SubscriptionStatus, readonly SubscriptionStatus[]>> = {
-  // The platform is asked at once; a webhook that answers at the first try skips `provisioning`.
-  pending: ['provisioning', 'active', 'failed', 'cancelled'],
-  provisioning: ['active', 'failed', 'cancelled'],
-  active: ['cancelled'],
-  failed: [],
-  cancelled: [],
-  disabled: [],
-  expired: [],
-  deleted: [],
-};
-
-/** The audit action each arrival records (`subscription.<action>`), whatever status it came from. */
-export const ARRIVAL_ACTIONS: Readonly<Record<SubscriptionStatus, string>> = {
-  pending: 'subscription.created',
-  provisioning: 'subscription.provisioning',
-  active: 'subscription.activated',
-  failed: 'subscription.failed',
-  cancelled: 'subscription.cancelled',
-  disabled: 'subscription.disabled',
-  expired: 'subscription.expired',
-  deleted: 'subscription.deleted',
-};
-
-const STATUSES = Object.keys(TRANSITIONS) as SubscriptionStatus[];
-
-const FROM = new Map(STATUSES.map((to) => [to, STATUSES.filter((from) => TRANSITIONS[from].includes(to))]));
-
-/** The statuses a subscription may be in to move to `to` (the `WHERE status IN (…)` of the write). */
-export function statusesLeadingTo(to: SubscriptionStatus): readonly SubscriptionStatus[] {
-  return FROM.get(to) ?? [];
+export interface StatusMove {
+  from: readonly SubscriptionStatus[];
+  to: SubscriptionStatus;
+  /** The audit action that records the move. */
+  audit: string;
 }
+
+/**
+ * Every move a subscription can make. Two moves may arrive at the same status from different ones
+ * (re-enabling an expired subscription is not activating a new one): each names its own statuses.
+ */
+export const MOVES = {
+  /** The platform has been asked to create it. */
+  provisioning: { from: ['pending'], to: 'provisioning', audit: 'subscription.provisioning' },
+  /** The platform runs it (a webhook that answers at once skips `provisioning`). */
+  activation: { from: ['pending', 'provisioning'], to: 'active', audit: 'subscription.activated' },
+  /** The platform could not create it, for good. */
+  failure: { from: ['pending', 'provisioning'], to: 'failed', audit: 'subscription.failed' },
+  /** Its owner ended it. */
+  cancellation: { from: ['pending', 'provisioning', 'active'], to: 'cancelled', audit: 'subscription.cancelled' },
+} as const satisfies Record<string, StatusMove>;
+
+export type MoveName = keyof typeof MOVES;
+
+const EVERY_STATUS: Record<SubscriptionStatus, true> = {
+  pending: true, provisioning: true, active: true, disabled: true, expired: true, cancelled: true, deleted: true, failed: true,
+};
+export const STATUSES = Object.keys(EVERY_STATUS) as SubscriptionStatus[];
+
+/** From each status, the statuses it may move to: the moves read as a table. A status with none is final. */
+export const TRANSITIONS: Readonly<Record<SubscriptionStatus, readonly SubscriptionStatus[]>> = (() => {
+  const table = {} as Record<SubscriptionStatus, SubscriptionStatus[]>;
+  for (const status of STATUSES) table[status] = [];
+  for (const move of Object.values(MOVES) as StatusMove[]) {
+    for (const from of move.from) if (!table[from].includes(move.to)) table[from].push(move.to);
+  }
+  return table;
+})();
 
 export function canMove(from: SubscriptionStatus, to: SubscriptionStatus): boolean {
   return TRANSITIONS[from].includes(to);
+}
+
+/** Whether a subscription in `status` can make `move` now. */
+export function allows(move: MoveName, status: SubscriptionStatus): boolean {
+  return (MOVES[move].from as readonly SubscriptionStatus[]).includes(status);
 }
 
 /** Statuses after which nothing changes any more for the status page (setup is over, one way or another). */

@@ -20,13 +20,13 @@ import { Layout } from '../../web/layout.tsx';
 import { sendPage } from '../../web/render.ts';
 import type { AccountView } from '../accounts/account-view.ts';
 import { splitDisplayName, type ProfileField } from './activation-profile.ts';
-import { canMove, TERMINAL_STATUSES, type SubscriptionStatus } from './subscription-status.ts';
+import { allows, TERMINAL_STATUSES, type SubscriptionStatus } from './subscription-status.ts';
 import type { ActivationRequest, Offer, PassForActivation, SubscriptionView } from './subscriptions.service.ts';
 
 const PROFILE_FIELDS: readonly ProfileField[] = ['firstName', 'lastName', 'email', 'country', 'phone', 'company', 'addressLine', 'city', 'postalCode'];
 const REDEEM_STEPS = ['Promo code', 'Account', 'Confirm', 'Activate'] as const;
 const SETUP_STEPS = ['Signed up', 'Setting up', 'Ready'] as const;
-const cancellable = (status: SubscriptionStatus) => canMove(status, 'cancelled');
+const cancellable = (status: SubscriptionStatus) => allows('cancellation', status);
 /** The service names profile fields `profile.<field>`; the form names them `<field>`. */
 const PROFILE_PATHS = Object.fromEntries(PROFILE_FIELDS.map((field) => [`profile.${field}`, field]));
 

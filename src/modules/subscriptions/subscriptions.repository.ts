@@ -3,8 +3,8 @@
 import type { Insertable, Selectable, Updateable } from 'kysely';
 import type { DbOrTrx, Trx } from '../../db/database.ts';
 import { prepared, type PreparedQuery } from '../../db/prepared.ts';
-import { statusesLeadingTo } from './subscription-status.ts';
-import type { IdempotencyKeyTable, SubscriptionStatus, SubscriptionTable } from './subscriptions.table.ts';
+import { MOVES, type MoveName } from './subscription-status.ts';
+import type { IdempotencyKeyTable, SubscriptionTable } from './subscriptions.table.ts';
 
 export type SubscriptionRow = Selectable<SubscriptionTable> & { campaign_name: string | null };
 
@@ -52,49 +52,42 @@ export async function listSubscriptionsOfAccount(db: DbOrTrx, accountId: string)
 
 // ---- the one writer of the status ----------------------------------------------------------
 
-/** A move to a new status, with what that status records beside it. */
-export type StatusChange =
-  | { to: 'provisioning' }
-  | { to: 'active'; externalId: string; startsAt: string; endsAt: string }
-  | { to: 'failed'; reason: string }
-  | { to: 'cancelled' };
-
-type StatusColumns = Omit<Updateable<SubscriptionTable>, 'id' | 'status'>;
-
-function columnsOf(change: StatusChange): StatusColumns {
-  switch (change.to) {
-    case 'active': return { external_id: change.externalId, starts_at: change.startsAt, ends_at: change.endsAt };
-    case 'failed': return { failure_reason: change.reason };
-    default: return {};
-  }
+/** What a move records beside the status, when it has something to record. */
+export interface StatusFacts {
+  externalId?: string;
+  startsAt?: string;
+  endsAt?: string;
+  failureReason?: string;
 }
 
-type StatusWrite = PreparedQuery<StatusColumns & { id: string; updated_at: string }, unknown>;
+type StatusWriteParams = { id: string; updated_at: string } & Omit<Updateable<SubscriptionTable>, 'id' | 'status' | 'updated_at'>;
+type StatusWrite = PreparedQuery<StatusWriteParams, unknown>;
 
-/** One compiled statement per target status: its `status IN (…)` comes from the transition table. */
-const statusWrites = new Map<SubscriptionStatus, StatusWrite>();
+/** One compiled statement per move: its `status IN (…)` and new status come from the move. */
+const statusWrites = new Map<MoveName, StatusWrite>();
 
-function statusWrite(to: SubscriptionStatus): StatusWrite {
-  let write = statusWrites.get(to);
+function statusWrite(name: MoveName): StatusWrite {
+  let write = statusWrites.get(name);
   if (!write) {
-    const from = statusesLeadingTo(to);
-    write = prepared((db, { id, ...columns }: StatusColumns & { id: string; updated_at: string }) => db.updateTable('subscriptions')
+    const { from, to } = MOVES[name];
+    write = prepared((db, { id, ...columns }: StatusWriteParams) => db.updateTable('subscriptions')
       .set({ ...columns, status: to })
       .where('id', '=', id)
       .where('status', 'in', from));
-    statusWrites.set(to, write);
+    statusWrites.set(name, write);
   }
   return write;
 }
 
 /**
- * The only write of a subscription's status. Conditional: the subscription moves to `change.to` only from
- * a status that leads there (subscription-status.ts), so of two racing changes one wins and the other
- * changes nothing. True when this call moved it (one row).
+ * The only write of a subscription's status. Conditional: the subscription makes the move only from one
+ * of the move's statuses (subscription-status.ts), so of two racing changes one wins and the other changes
+ * nothing. True when this call moved it (one row).
  */
-export async function changeStatus(trx: Trx, id: string, change: StatusChange, now: string): Promise<boolean> {
-  if (statusesLeadingTo(change.to).length === 0) return false;
-  return await statusWrite(change.to).affected(trx, { id, ...columnsOf(change), updated_at: now }) === 1;
+export async function changeStatus(trx: Trx, id: string, move: MoveName, facts: StatusFacts, now: string): Promise<boolean> {
+  return await statusWrite(move).affected(trx, {
+    id, external_id: facts.externalId, starts_at: facts.startsAt, ends_at: facts.endsAt, failure_reason: facts.failureReason, updated_at: now,
+  }) === 1;
 }
 
 /** Keeps the platform's id of a subscription cancelled while the platform created it, so it can be stopped there. */

@@ -17,7 +17,7 @@ import type { SettingsService } from '../settings/settings.service.ts';
 import { countryName } from '../../lib/countries.ts';
 import { parseProfile, sameEmail, type ActivationProfile } from './activation-profile.ts';
 import type { SubscriptionEvents } from './subscription-events.ts';
-import { ARRIVAL_ACTIONS, ON_PLATFORM } from './subscription-status.ts';
+import { MOVES, ON_PLATFORM, type MoveName } from './subscription-status.ts';
 import * as repo from './subscriptions.repository.ts';
 import type { SubscriptionOffer, SubscriptionStatus } from './subscriptions.table.ts';
 
@@ -106,7 +106,7 @@ export interface Offer {
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 /**
  * How long a key answers with its first response. Retries come within minutes; after this, the same
- * request still makes nothing twice (the redemption is activated, the trial used) and answers 200.
+ * request still makes nothing twice (the redemption is activated, the trial used) and answers with what it made.
  */
 export const IDEMPOTENCY_KEY_TTL_MS = 24 * 60 * 60 * 1000;
 
@@ -292,7 +292,7 @@ export function createSubscriptionService(deps: SubscriptionServiceDeps) {
         throw new ActivationRace();
       }
       await platform.provision(trx, id);
-      await audit.record(trx, options.actor, ARRIVAL_ACTIONS.pending, 'subscription', id, {
+      await audit.record(trx, options.actor, 'subscription.created', 'subscription', id, {
         offer: plan.offer, redemptionId: plan.redemptionId, credit: plan.credit, validityDays: plan.validityDays,
       });
       const balance: CreditBalance = { granted: plan.credit.amount, remaining: plan.credit.amount, balance: plan.credit.amount };
@@ -354,30 +354,30 @@ export function createSubscriptionService(deps: SubscriptionServiceDeps) {
     return view;
   }
 
-  // ---- transitions: each the one conditional write of the status, with its audit entry ----------
+  // ---- moves: each the one conditional write of the status, with its audit entry -----------------
 
-  /** Moves the subscription and records the move, in the caller's transaction; false when it was not in a status that leads there. */
-  async function move(trx: Trx, id: string, change: repo.StatusChange, actor: Actor, details: Record<string, unknown>): Promise<boolean> {
-    if (!(await repo.changeStatus(trx, id, change, iso(clock.now())))) return false;
-    await audit.record(trx, actor, ARRIVAL_ACTIONS[change.to], 'subscription', id, details);
+  /** Makes the move and records it, in the caller's transaction; false when the subscription was not in a status it starts from. */
+  async function move(trx: Trx, id: string, name: MoveName, facts: repo.StatusFacts, actor: Actor, details: Record<string, unknown>): Promise<boolean> {
+    if (!(await repo.changeStatus(trx, id, name, facts, iso(clock.now())))) return false;
+    await audit.record(trx, actor, MOVES[name].audit, 'subscription', id, details);
     return true;
   }
 
   /** pending → provisioning: the platform has been asked, so the status page shows that work has started. */
   async function markProvisioning(trx: Trx, id: string, actor: Actor, details: Record<string, unknown> = {}): Promise<boolean> {
-    return move(trx, id, { to: 'provisioning' }, actor, details);
+    return move(trx, id, 'provisioning', {}, actor, details);
   }
 
   /** pending or provisioning → active: the platform runs it as `externalId`, valid from `startsAt` to `endsAt`. */
   async function markActive(
     trx: Trx, id: string, platformFacts: { externalId: string; startsAt: string; endsAt: string }, actor: Actor, details: Record<string, unknown> = {},
   ): Promise<boolean> {
-    return move(trx, id, { to: 'active', ...platformFacts }, actor, { externalId: platformFacts.externalId, ...details });
+    return move(trx, id, 'activation', platformFacts, actor, { externalId: platformFacts.externalId, ...details });
   }
 
   /** pending or provisioning → failed, for good, with the reason kept. */
   async function markFailed(trx: Trx, id: string, reason: string, actor: Actor, details: Record<string, unknown> = {}): Promise<boolean> {
-    return move(trx, id, { to: 'failed', reason }, actor, { reason, ...details });
+    return move(trx, id, 'failure', { failureReason: reason }, actor, { reason, ...details });
   }
 
   /**
@@ -385,7 +385,7 @@ export function createSubscriptionService(deps: SubscriptionServiceDeps) {
    * disabled there (once the transaction commits).
    */
   async function markCancelled(trx: Trx, subscription: { id: string; status: SubscriptionStatus }, actor: Actor): Promise<boolean> {
-    if (!(await move(trx, subscription.id, { to: 'cancelled' }, actor, { from: subscription.status }))) return false;
+    if (!(await move(trx, subscription.id, 'cancellation', {}, actor, { from: subscription.status }))) return false;
     if (ON_PLATFORM.has(subscription.status)) await platform.disable(trx, subscription.id, 'cancelled');
     return true;
   }
