@@ -17,8 +17,8 @@ import type { MailMessage } from '../mail/mail.service.ts';
 import type { SupportService } from '../support/support.service.ts';
 import type { SubscriptionEvent } from '../subscriptions/subscription-events.ts';
 import { allows, STOPPED, type SubscriptionStatus } from '../subscriptions/subscription-status.ts';
-import type {
-  DisableReason, PlatformRequests, SubscriptionRecord, SubscriptionService,
+import {
+  DISABLE_REASONS, type DisableReason, type PlatformRequests, type SubscriptionRecord, type SubscriptionService,
 } from '../subscriptions/subscriptions.service.ts';
 import * as mails from './provisioning.mails.ts';
 import {
@@ -354,8 +354,6 @@ function externalIdOf(payload: unknown): string | null {
   const id = (payload as { externalId?: unknown } | null)?.externalId;
   return typeof id === 'string' && id !== '' ? id : null;
 }
-
-const DISABLE_REASONS: readonly DisableReason[] = ['cancelled', 'credit_exhausted', 'expired', 'operator'];
 
 /** Jobs queued before disables carried a reason were all for cancelled subscriptions. */
 function disableReasonOf(payload: unknown): DisableReason {

@@ -66,7 +66,8 @@ export interface SubscriptionRecord {
 }
 
 /** Why the platform is told to stop a subscription: the `reason` of the `subscription.disable` webhook (API.md). */
-export type DisableReason = 'cancelled' | 'credit_exhausted' | 'expired' | 'operator';
+export const DISABLE_REASONS = ['cancelled', 'credit_exhausted', 'expired', 'operator'] as const;
+export type DisableReason = (typeof DISABLE_REASONS)[number];
 
 /**
  * What subscriptions ask of the cloud platform. Each request is made inside the caller's transaction, so
