@@ -20,9 +20,9 @@ import { createSubscriptionEvents } from './modules/subscriptions/subscription-e
 import { createSubscriptionService } from './modules/subscriptions/subscriptions.service.ts';
 import { createCreditService } from './modules/credit/credit.service.ts';
 import { createSettingsService } from './modules/settings/settings.service.ts';
-import { createJobService } from './modules/jobs/jobs.service.ts';
+import { createJobQueue, createJobService } from './modules/jobs/jobs.service.ts';
 import type { HousekeepingTask } from './modules/jobs/housekeeping.ts';
-import { createProvisioningService } from './modules/provisioning/provisioning.service.ts';
+import { createPlatformRequests, createProvisioningService } from './modules/provisioning/provisioning.service.ts';
 import { createSupportService } from './modules/support/support.service.ts';
 
 export interface Infrastructure {
@@ -53,11 +53,17 @@ export function createServices(infra: Infrastructure) {
   const redemptions = createRedemptionService({ db, dialect: infra.dialect, clock, config, metrics: infra.metrics, audit, redis: infra.redis, sleep: infra.sleep, codes });
   const credit = createCreditService({ clock });
   const settings = createSettingsService({ db, clock, audit });
-  const subscriptions = createSubscriptionService({ db, clock, metrics: infra.metrics, audit, credit, settings, events: subscriptionEvents, redemptions, wakeJobs: () => jobs.wake() });
+  // The queue first: modules enqueue through it; the workers that run every module's jobs come last.
+  const jobQueue = createJobQueue({ clock });
+  // Subscriptions ask the platform through this port; provisioning carries the requests out.
+  const platformRequests = createPlatformRequests({ jobs: jobQueue });
+  const subscriptions = createSubscriptionService({ db, clock, metrics: infra.metrics, audit, credit, settings, events: subscriptionEvents, redemptions, platform: platformRequests });
   const organizations = createOrganizationService({ db, clock, config, metrics: infra.metrics, audit, mail, accounts });
-  const provisioning = createProvisioningService({ db, clock, config, metrics: infra.metrics, audit, mail, accounts, subscriptionEvents });
-  const jobs = createJobService({ db, dialect: infra.dialect, clock, handlers: { ...provisioning.handlers } });
   const support = createSupportService({ db, clock, config, audit, mail, subscriptions });
+  const provisioning = createProvisioningService({
+    db, clock, config, metrics: infra.metrics, audit, mail, accounts, subscriptions, support, credit, jobs: jobQueue, subscriptionEvents,
+  });
+  const jobs = createJobService({ db, dialect: infra.dialect, clock, queue: jobQueue, handlers: { ...provisioning.handlers } });
   /** What every process that works jobs deletes now and then (src/modules/jobs/housekeeping.ts). */
   const housekeeping: HousekeepingTask[] = [
     { name: 'expired sessions', run: () => sessions.purgeExpired() },

@@ -14,7 +14,7 @@ test('every language has every message of the English catalogue, and no message 
 });
 
 test('every message is valid ICU MessageFormat, with the same placeholders in every language', () => {
-  const placeholders = (text: string) => [...text.matchAll(/\{\s*([A-Za-z_][\w]*)/g)].map((m) => m[1]).sort();
+  const placeholders = (text: string) => [...text.matchAll(/\{\s*([A-Za-z_][\w]*)/g)].map((m) => m[1] ?? '').sort((a, b) => a.localeCompare(b));
   for (const locale of LOCALES) {
     for (const [key, text] of Object.entries(catalogueOf(locale))) {
       assert.doesNotThrow(() => new IntlMessageFormat(text, locale), `${locale} ${key}`);

@@ -40,17 +40,17 @@ export function catalogueOf(locale: string): Readonly<Record<string, string>> {
 export interface Translator {
   readonly locale: string;
   /** The message in this language (English when this language lacks it), with its values filled in. */
-  t(key: MessageKey, values?: MessageValues): string;
+  t: (key: MessageKey, values?: MessageValues) => string;
   /** Integer minor units of a currency, e.g. 10000 USD → "$100.00" (en), "100,00 $" (fi). */
-  money(value: { amount: number; currency: string }): string;
+  money: (value: { amount: number; currency: string }) => string;
   /** A calendar day (YYYY-MM-DD) or an instant, as a date in UTC: "2 December 2026" / "2. joulukuuta 2026". */
-  date(value: string | Date): string;
+  date: (value: string | Date) => string;
   /** An instant with its time, in UTC. */
-  dateTime(value: string | Date): string;
-  number(value: number): string;
-  country(code: string): string;
+  dateTime: (value: string | Date) => string;
+  number: (value: number) => string;
+  country: (code: string) => string;
   /** Every country, named and sorted in this language. */
-  countries(): readonly Country[];
+  countries: () => readonly Country[];
 }
 
 const formats = new Map<string, IntlMessageFormat>();
@@ -74,15 +74,15 @@ function makeTranslator(locale: string): Translator {
   const asDate = (value: string | Date) => (value instanceof Date ? value : new Date(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value));
   return {
     locale,
-    t(key, values) {
+    t: (key, values) => {
       const text = own[key] ?? source[key];
       if (text === undefined) return key;
       const id = `${locale}\u0000${key}`;
       let format = formats.get(id);
       if (!format) formats.set(id, (format = new IntlMessageFormat(text, locale)));
-      return String(format.format(values as Record<string, never> | undefined));
+      return String(format.format(values));
     },
-    money({ amount, currency }) {
+    money: ({ amount, currency }) => {
       const digits = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
       return new Intl.NumberFormat(locale, { style: 'currency', currency }).format(amount / 10 ** digits);
     },

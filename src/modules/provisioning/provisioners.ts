@@ -2,6 +2,7 @@
 // moment (demos, self-hosted trials); the webhook one asks the operator's platform, signed.
 import { randomUUID } from 'node:crypto';
 import { addMs } from '../../lib/clock.ts';
+import type { DisableReason } from '../subscriptions/subscriptions.service.ts';
 import { signPayload } from './webhook-signature.ts';
 
 /** What the platform is told about a subscription to provision. */
@@ -36,11 +37,13 @@ export type ProvisionOutcome =
   /** Not yet: ask again at `at`. */
   | { kind: 'later'; at: Date };
 
-/** A subscription cancelled in cloudpass, which the platform must stop. */
+/** A subscription the platform must stop (cancelled in cloudpass). */
 export interface DisableRequest {
   /** Stable across every retry: the webhook's `id` and `Idempotency-Key`. */
   requestId: string;
   createdAt: string;
+  /** Why: sent as the webhook's top-level `reason`. */
+  reason: DisableReason;
   subscription: SubscriptionForPlatform;
   signal?: AbortSignal;
 }
@@ -85,8 +88,11 @@ export function createWebhookProvisioner(options: {
   const nowSeconds = options.nowSeconds ?? (() => Math.floor(Date.now() / 1000));
 
   /** One signed POST of `type` about a subscription; the answer's status and body, or a ProvisioningError. */
-  async function send(type: string, request: { requestId: string; createdAt: string; subscription: SubscriptionForPlatform; signal?: AbortSignal }) {
-    const body = JSON.stringify({ id: request.requestId, type, createdAt: request.createdAt, subscription: request.subscription });
+  async function send(
+    type: string, request: { requestId: string; createdAt: string; subscription: SubscriptionForPlatform; signal?: AbortSignal },
+    extra: Record<string, unknown> = {},
+  ) {
+    const body = JSON.stringify({ id: request.requestId, type, createdAt: request.createdAt, ...extra, subscription: request.subscription });
     const timeout = AbortSignal.timeout(timeoutMs);
     let response: Response;
     try {
@@ -124,7 +130,7 @@ export function createWebhookProvisioner(options: {
       throw new ProvisioningError(`the provisioning webhook answered ${status} without an externalId`);
     },
     async disable(request) {
-      await send('subscription.disable', request);
+      await send('subscription.disable', request, { reason: request.reason });
     },
   };
 }

@@ -1,25 +1,29 @@
 // Provisioning: the job that takes a subscription from pending to active through a provisioner, the
 // platform's confirmation, and what happens when it never works (failed, support case, emails, alert).
+// It changes a subscription only through the subscriptions service's transitions, and is how that service's
+// requests to the platform (PlatformRequests) are carried out: as jobs, retried until the platform answers.
 import type { Config } from '../../config.ts';
-import type { Db, DbOrTrx } from '../../db/database.ts';
+import type { Db, DbOrTrx, Trx } from '../../db/database.ts';
 import type { Metrics } from '../../lib/metrics.ts';
 import { addMs, iso, type Clock } from '../../lib/clock.ts';
 import { DomainError, NotFoundError } from '../../lib/errors.ts';
 import { newId } from '../../lib/ids.ts';
 import type { AccountService } from '../accounts/accounts.service.ts';
 import { systemActor, type Actor, type AuditService } from '../audit/audit.service.ts';
-import { ledgerTotals } from '../credit/credit.repository.ts';
-import { enqueueJob } from '../jobs/jobs.repository.ts';
+import type { CreditService } from '../credit/credit.service.ts';
+import type { JobQueue } from '../jobs/jobs.service.ts';
 import type { JobHandler, JobLog } from '../jobs/job-worker.ts';
 import type { MailMessage } from '../mail/mail.service.ts';
+import type { SupportService } from '../support/support.service.ts';
 import type { SubscriptionEvent } from '../subscriptions/subscription-events.ts';
-import { findSubscription, updateSubscriptionStatus, type SubscriptionRow } from '../subscriptions/subscriptions.repository.ts';
-import type { SubscriptionStatus } from '../subscriptions/subscriptions.table.ts';
+import { allows, STOPPED, type SubscriptionStatus } from '../subscriptions/subscription-status.ts';
+import {
+  DISABLE_REASONS, type DisableReason, type PlatformRequests, type SubscriptionRecord, type SubscriptionService,
+} from '../subscriptions/subscriptions.service.ts';
 import * as mails from './provisioning.mails.ts';
 import {
   createBuiltinProvisioner, createWebhookProvisioner, type Provisioner, type SubscriptionForPlatform,
 } from './provisioners.ts';
-import * as repo from './provisioning.repository.ts';
 
 export const PROVISION_JOB = 'subscription.provision';
 export const NOTIFY_JOB = 'subscription.notify';
@@ -44,6 +48,23 @@ export interface ProvisionedView {
   endsAt: string | null;
 }
 
+/**
+ * The subscriptions service's requests to the platform, as jobs in the caller's transaction. It needs only
+ * the queue, so services.ts builds it before the subscriptions service that uses it.
+ */
+export function createPlatformRequests(deps: { jobs: Pick<JobQueue, 'enqueue' | 'wake'> }): PlatformRequests {
+  const { jobs } = deps;
+  return {
+    async provision(trx: Trx, subscriptionId: string) {
+      await jobs.enqueue(trx, { type: PROVISION_JOB, payload: { subscriptionId } });
+    },
+    async disable(trx: Trx, subscriptionId: string, reason: DisableReason) {
+      await jobs.enqueue(trx, { type: DISABLE_JOB, payload: { subscriptionId, reason } });
+    },
+    committed: () => jobs.wake(),
+  };
+}
+
 export interface ProvisioningDeps {
   db: Db;
   clock: Clock;
@@ -52,6 +73,10 @@ export interface ProvisioningDeps {
   audit: AuditService;
   mail: { send(message: MailMessage): Promise<void> };
   accounts: Pick<AccountService, 'findAccount' | 'operatorAdminEmails'>;
+  subscriptions: Pick<SubscriptionService, 'find' | 'markProvisioning' | 'markActive' | 'markFailed' | 'keepExternalIdOfCancelled'>;
+  support: Pick<SupportService, 'openSystemCase'>;
+  credit: Pick<CreditService, 'balance'>;
+  jobs: Pick<JobQueue, 'enqueue'>;
   subscriptionEvents?: { publish(event: SubscriptionEvent): Promise<void> };
   /** Defaults from the configuration: the webhook when PROVISIONER_URL is set, else the built-in one. */
   provisioner?: Provisioner;
@@ -67,7 +92,7 @@ export function provisionerFromConfig(config: Config, options: { webhookTimeoutM
 }
 
 export function createProvisioningService(deps: ProvisioningDeps) {
-  const { db, clock, config, metrics, audit, mail } = deps;
+  const { db, clock, config, metrics, audit, mail, subscriptions, support, credit, jobs } = deps;
   const provisioner = deps.provisioner ?? provisionerFromConfig(config);
 
   async function publish(subscriptionId: string, status: SubscriptionStatus, at: string, log: JobLog) {
@@ -88,23 +113,22 @@ export function createProvisioningService(deps: ProvisioningDeps) {
    * `known` is the subscription as the caller just read it: its validity never changes, and the status is
    * checked by the conditional write, so it spares reading it again.
    */
-  async function activate(subscriptionId: string, externalId: string, actor: Actor, log: JobLog, known?: SubscriptionRow): Promise<Activation> {
+  async function activate(subscriptionId: string, externalId: string, actor: Actor, log: JobLog, known?: SubscriptionRecord): Promise<Activation> {
     const now = clock.now();
     const result = await db.transaction().execute(async (trx): Promise<Activation> => {
-      const subscription = known ?? await findSubscription(trx, subscriptionId);
+      const subscription = known ?? await subscriptions.find(trx, subscriptionId);
       if (!subscription) return { outcome: 'not_found' };
-      const endsAt = addMs(now, subscription.validity_days * DAY_MS);
-      const changed = await repo.activateSubscription(trx, subscriptionId, {
-        externalId, startsAt: iso(now), endsAt: iso(endsAt), now: iso(now),
-      });
-      if (changed === 0) {
-        const current = await findSubscription(trx, subscriptionId);
+      const endsAt = addMs(now, subscription.validityDays * DAY_MS);
+      const changed = await subscriptions.markActive(trx, subscriptionId, {
+        externalId, startsAt: iso(now), endsAt: iso(endsAt),
+      }, actor, { provisioner: provisioner.name });
+      if (!changed) {
+        const current = await subscriptions.find(trx, subscriptionId);
         if (!current) return { outcome: 'not_found' };
         if (current.status !== 'active') return { outcome: 'closed', view: toProvisionedView(current) };
-        return { outcome: current.external_id === externalId ? 'already_active' : 'other_external_id', view: toProvisionedView(current) };
+        return { outcome: current.externalId === externalId ? 'already_active' : 'other_external_id', view: toProvisionedView(current) };
       }
-      await audit.record(trx, actor, 'subscription.activated', 'subscription', subscriptionId, { externalId, provisioner: provisioner.name });
-      await enqueueNotice(trx, { kind: 'activated', subscriptionId }, now);
+      await enqueueNotice(trx, { kind: 'activated', subscriptionId });
       return {
         outcome: 'activated',
         view: { id: subscriptionId, status: 'active', externalId, startsAt: iso(now), endsAt: iso(endsAt) },
@@ -138,20 +162,19 @@ export function createProvisioningService(deps: ProvisioningDeps) {
   async function giveUp(subscriptionId: string, reason: string, log: JobLog = silentLog): Promise<boolean> {
     const now = clock.now();
     const failed = await db.transaction().execute(async (trx) => {
-      const subscription = await findSubscription(trx, subscriptionId);
+      const subscription = await subscriptions.find(trx, subscriptionId);
       if (!subscription) return false;
-      if (await repo.failSubscription(trx, subscriptionId, reason, iso(now)) === 0) return false;
       const caseId = newId();
-      await repo.insertSupportCaseWithMessage(trx, {
-        id: caseId, messageId: newId(), accountId: subscription.account_id, subscriptionId, now: iso(now),
+      if (!(await subscriptions.markFailed(trx, subscriptionId, reason, systemActor, { supportCaseId: caseId }))) return false;
+      await support.openSystemCase(trx, {
+        id: caseId, accountId: subscription.accountId, category: 'activation', subscriptionId,
         subject: `Provisioning failed for subscription ${subscriptionId}`,
-        description: `cloudpass could not activate this ${offerName(subscription)} subscription after a day of retries.`,
+        description: `cloudpass could not activate this ${subscription.name} subscription after a day of retries.`,
         message: `Provisioning failed for good. Last error: ${reason}. The operator has been alerted.`,
       });
-      await audit.record(trx, systemActor, 'subscription.failed', 'subscription', subscriptionId, { reason, supportCaseId: caseId });
-      await enqueueNotice(trx, { kind: 'failed', subscriptionId, caseId }, now);
+      await enqueueNotice(trx, { kind: 'failed', subscriptionId, caseId });
       for (const to of await deps.accounts.operatorAdminEmails(trx)) {
-        await enqueueNotice(trx, { kind: 'operator-alert', subscriptionId, caseId, to }, now);
+        await enqueueNotice(trx, { kind: 'operator-alert', subscriptionId, caseId, to });
       }
       return true;
     });
@@ -163,29 +186,26 @@ export function createProvisioningService(deps: ProvisioningDeps) {
     return failed;
   }
 
-  async function enqueueNotice(trx: DbOrTrx, notice: Notice, now: Date) {
-    await enqueueJob(trx, { type: NOTIFY_JOB, payload: notice }, now);
+  async function enqueueNotice(trx: DbOrTrx, notice: Notice) {
+    await jobs.enqueue(trx, { type: NOTIFY_JOB, payload: notice });
   }
 
   /** pending → provisioning, once, so the status page shows that work has started; false when it was not pending. */
   async function markProvisioning(subscriptionId: string, log: JobLog): Promise<boolean> {
     const now = iso(clock.now());
-    const changed = await db.transaction().execute(async (trx) => {
-      if (await updateSubscriptionStatus(trx, subscriptionId, ['pending'], 'provisioning', now) === 0) return false;
-      await audit.record(trx, systemActor, 'subscription.provisioning', 'subscription', subscriptionId, { provisioner: provisioner.name });
-      return true;
-    });
+    const changed = await db.transaction().execute((trx) =>
+      subscriptions.markProvisioning(trx, subscriptionId, systemActor, { provisioner: provisioner.name }));
     if (changed) await publish(subscriptionId, 'provisioning', now, log);
     return changed;
   }
 
-  async function forPlatform(subscription: SubscriptionRow): Promise<SubscriptionForPlatform> {
-    const [totals] = await ledgerTotals(db, [subscription.id]);
+  async function forPlatform(subscription: SubscriptionRecord): Promise<SubscriptionForPlatform> {
+    const { granted } = await credit.balance(db, subscription.id);
     return {
-      id: subscription.id, offer: subscription.offer, accountId: subscription.account_id,
-      redemptionId: subscription.redemption_id, profile: parseProfile(subscription.profile),
-      credit: { amount: totals?.granted ?? 0, currency: subscription.credit_currency },
-      validityDays: subscription.validity_days, createdAt: subscription.created_at, externalId: subscription.external_id,
+      id: subscription.id, offer: subscription.offer, accountId: subscription.accountId,
+      redemptionId: subscription.redemptionId, profile: subscription.profile,
+      credit: { amount: granted, currency: subscription.currency },
+      validityDays: subscription.validityDays, createdAt: subscription.createdAt, externalId: subscription.externalId,
     };
   }
 
@@ -196,12 +216,12 @@ export function createProvisioningService(deps: ProvisioningDeps) {
         log.error({ job: job.id, payload }, 'provisioning job without a subscriptionId; dropped');
         return;
       }
-      const subscription = await findSubscription(db, subscriptionId);
-      if (!subscription || !repo.PROVISIONABLE.includes(subscription.status)) return;
+      const subscription = await subscriptions.find(db, subscriptionId);
+      if (!subscription || !allows('activation', subscription.status)) return;
       if (subscription.status === 'pending' && !(await markProvisioning(subscriptionId, log))) {
         // Cancelled since it was read: the platform is never asked to create it.
-        const current = await findSubscription(db, subscriptionId);
-        if (!current || !repo.PROVISIONABLE.includes(current.status)) return;
+        const current = await subscriptions.find(db, subscriptionId);
+        if (!current || !allows('activation', current.status)) return;
       }
       let outcome;
       try {
@@ -219,7 +239,7 @@ export function createProvisioningService(deps: ProvisioningDeps) {
         const deadline = addMs(job.firstAttemptAt, CONFIRM_WINDOW_MS);
         await db.transaction().execute(async (trx) => {
           await audit.record(trx, systemActor, 'subscription.provisioning_accepted', 'subscription', subscriptionId, { requestId: job.id, confirmBy: iso(deadline) });
-          await enqueueJob(trx, { type: CONFIRM_DEADLINE_JOB, payload: { subscriptionId }, runAt: iso(deadline) }, clock.now());
+          await jobs.enqueue(trx, { type: CONFIRM_DEADLINE_JOB, payload: { subscriptionId }, runAt: iso(deadline) });
         });
         log.info({ subscription: subscriptionId }, 'the platform accepted provisioning; waiting for its confirmation');
         return;
@@ -231,8 +251,11 @@ export function createProvisioningService(deps: ProvisioningDeps) {
       // Cancelled while the platform was creating it: the platform now runs it, so it must stop it again
       // (a disable sent at cancel time may have reached it before the subscription existed there).
       if (result.outcome === 'closed' && result.view.status === 'cancelled') {
-        await repo.recordExternalIdOfCancelled(db, subscriptionId, outcome.externalId);
-        await requestDisable(subscriptionId, outcome.externalId);
+        const externalId = outcome.externalId;
+        await db.transaction().execute(async (trx) => {
+          await subscriptions.keepExternalIdOfCancelled(trx, subscriptionId, externalId);
+          await requestDisable(trx, subscriptionId, 'cancelled', externalId);
+        });
       }
     },
     async onGiveUp(payload, { error, log }) {
@@ -253,19 +276,22 @@ export function createProvisioningService(deps: ProvisioningDeps) {
   };
 
   /** `externalId`: what the platform answered for a subscription that was cancelled before it could be recorded. */
-  async function requestDisable(subscriptionId: string, externalId: string) {
-    await enqueueJob(db, { type: DISABLE_JOB, payload: { subscriptionId, externalId } }, clock.now());
+  async function requestDisable(trx: DbOrTrx, subscriptionId: string, reason: DisableReason, externalId: string) {
+    await jobs.enqueue(trx, { type: DISABLE_JOB, payload: { subscriptionId, reason, externalId } });
   }
 
-  /** Tells the platform to stop a cancelled subscription: retried like provisioning, audited once done. */
+  /** Tells the platform to stop a subscription it must no longer run: retried like provisioning, audited once done. */
   const disableHandler: JobHandler = {
     async run(payload, { job, signal, log }) {
       const subscriptionId = subscriptionIdOf(payload);
       if (!subscriptionId) return;
-      const subscription = await findSubscription(db, subscriptionId);
-      if (!subscription || subscription.status !== 'cancelled') return;
-      const externalId = subscription.external_id ?? externalIdOf(payload);
-      await provisioner.disable({ requestId: job.id, createdAt: job.createdAt, subscription: { ...await forPlatform(subscription), externalId }, signal });
+      const subscription = await subscriptions.find(db, subscriptionId);
+      if (!subscription || !STOPPED.has(subscription.status)) return;
+      const externalId = subscription.externalId ?? externalIdOf(payload);
+      await provisioner.disable({
+        requestId: job.id, createdAt: job.createdAt, reason: disableReasonOf(payload),
+        subscription: { ...await forPlatform(subscription), externalId }, signal,
+      });
       await audit.record(db, systemActor, 'subscription.disabled_on_platform', 'subscription', subscriptionId, {
         requestId: job.id, provisioner: provisioner.name, externalId,
       });
@@ -285,14 +311,14 @@ export function createProvisioningService(deps: ProvisioningDeps) {
   const notifyHandler: JobHandler = {
     async run(payload) {
       const notice = payload as Notice;
-      const subscription = await findSubscription(db, notice.subscriptionId);
+      const subscription = await subscriptions.find(db, notice.subscriptionId);
       if (!subscription) return;
-      const account = await deps.accounts.findAccount(subscription.account_id);
+      const account = await deps.accounts.findAccount(subscription.accountId);
       if (!account) return;
-      const [totals] = await ledgerTotals(db, [subscription.id]);
+      const { granted } = await credit.balance(db, subscription.id);
       const forMail: mails.SubscriptionForMail = {
-        id: subscription.id, offerName: offerName(subscription), endsAt: subscription.ends_at, failureReason: subscription.failure_reason,
-        credit: { amount: totals?.granted ?? 0, currency: subscription.credit_currency },
+        id: subscription.id, offerName: subscription.name, endsAt: subscription.endsAt, failureReason: subscription.failureReason,
+        credit: { amount: granted, currency: subscription.currency },
       };
       const to = { email: account.email, name: account.displayName };
       if (notice.kind === 'activated') await mail.send(mails.subscriptionActive(config.publicUrl, to, forMail));
@@ -329,19 +355,13 @@ function externalIdOf(payload: unknown): string | null {
   return typeof id === 'string' && id !== '' ? id : null;
 }
 
-function offerName(subscription: SubscriptionRow): string {
-  return subscription.offer === 'free-trial' ? 'Free trial' : (subscription.campaign_name ?? 'Pass');
+/** Jobs queued before disables carried a reason were all for cancelled subscriptions. */
+function disableReasonOf(payload: unknown): DisableReason {
+  const reason = (payload as { reason?: unknown } | null)?.reason;
+  return DISABLE_REASONS.find((r) => r === reason) ?? 'cancelled';
 }
 
-function parseProfile(text: string): Record<string, unknown> {
-  try {
-    const value = JSON.parse(text) as unknown;
-    return value && typeof value === 'object' ? (value as Record<string, unknown>) : {};
-  } catch {
-    return {};
-  }
-}
-
-export function toProvisionedView(row: SubscriptionRow): ProvisionedView {
-  return { id: row.id, status: row.status, externalId: row.external_id, startsAt: row.starts_at, endsAt: row.ends_at };
+export function toProvisionedView(subscription: SubscriptionRecord): ProvisionedView {
+  const { id, status, externalId, startsAt, endsAt } = subscription;
+  return { id, status, externalId, startsAt, endsAt };
 }

@@ -10,7 +10,6 @@ import { apiKeyHeader, createAccount, type TestAccount } from '../../testing/fac
 import { describeEachDatabase, manualClock } from '../../testing/harness.ts';
 import { activate, createPass, profileOf } from '../subscriptions/subscriptions.testing.ts';
 import { createJobWorker, type JobLog } from '../jobs/job-worker.ts';
-import * as jobsRepo from '../jobs/jobs.repository.ts';
 import { ACTIVE_SUBJECT, FAILED_SUBJECT } from './provisioning.mails.ts';
 import { createProvisioningService, PROVISION_JOB } from './provisioning.service.ts';
 import { createWebhookProvisioner } from './provisioners.ts';
@@ -75,7 +74,7 @@ const subscriptionRow = (app: App, id: string) =>
   app.services.db.selectFrom('subscriptions').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 
 async function provisionJob(app: App, subscriptionId: string) {
-  const jobs = await jobsRepo.listJobs(app.services.db, { type: PROVISION_JOB });
+  const jobs = await app.services.db.selectFrom('jobs').selectAll().where('type', '=', PROVISION_JOB).execute();
   const job = jobs.find((j) => JSON.parse(j.payload).subscriptionId === subscriptionId);
   assert.ok(job, 'the provisioning job exists');
   return job;
@@ -215,9 +214,9 @@ describeEachDatabase('webhook provisioner', (ctx) => {
     platform.reset();
     platform.script.push('hang', { status: 201, body: { externalId: 'plat-late' } });
     const { subscriptionId } = await signUp(app, config);
-    const { db, audit, mail, accounts, subscriptionEvents, jobs: jobService } = app.services;
+    const { db, audit, mail, accounts, subscriptionEvents, subscriptions, support, credit, jobs: jobService } = app.services;
     const impatient = createProvisioningService({
-      db, clock: webhookClock, config, metrics: app.metrics, audit, mail, accounts, subscriptionEvents,
+      db, clock: webhookClock, config, metrics: app.metrics, audit, mail, accounts, subscriptionEvents, subscriptions, support, credit, jobs: jobService,
       provisioner: createWebhookProvisioner({ url: platform.url, secret: SECRET, timeoutMs: 200 }),
     });
     const jobs = createJobWorker({ db, dialect: jobService.dialect, clock: webhookClock, handlers: impatient.handlers, log: silent });
@@ -328,6 +327,7 @@ describeEachDatabase('webhook provisioner', (ctx) => {
     checkSigned(disables);
     assert.equal(disables[0]!.json.subscription.id, subscriptionId);
     assert.equal(disables[0]!.json.subscription.externalId, 'plat-stop');
+    assert.equal((disables[0]!.json as { reason?: string }).reason, 'cancelled', 'the top-level reason of API.md');
     assert.ok((await auditActions(app, subscriptionId)).includes('subscription.disabled_on_platform'));
     assert.equal((await subscriptionRow(app, subscriptionId)).status, 'cancelled');
     await jobs.runDue();
@@ -337,7 +337,7 @@ describeEachDatabase('webhook provisioner', (ctx) => {
   test('cancelled while the platform was creating it: once it answers, it is told to stop it, with its externalId', async () => {
     const { app, config } = ctx();
     const { account, subscriptionId } = await signUp(app, config);
-    const { db, audit, mail, accounts, subscriptionEvents, jobs: jobService } = app.services;
+    const { db, audit, mail, accounts, subscriptionEvents, subscriptions, support, credit, jobs: jobService } = app.services;
     let answer!: () => void;
     const answered = new Promise<void>((resolve) => { answer = resolve; });
     let provisionCalled!: () => void;
@@ -345,7 +345,7 @@ describeEachDatabase('webhook provisioner', (ctx) => {
     const disabled: string[] = [];
     // The platform at the edge of the world: it takes its time creating the subscription.
     const slowPlatform = createProvisioningService({
-      db, clock: webhookClock, config, metrics: app.metrics, audit, mail, accounts, subscriptionEvents,
+      db, clock: webhookClock, config, metrics: app.metrics, audit, mail, accounts, subscriptionEvents, subscriptions, support, credit, jobs: jobService,
       provisioner: {
         name: 'webhook',
         async provision() { provisionCalled(); await answered; return { kind: 'provisioned', externalId: 'plat-slow' }; },

@@ -10,7 +10,7 @@ import { createAccount } from '../../testing/factories.ts';
 import { browserSkipReason, contextAs, desktopViewport, expectAccessible, expectNoSidewaysScroll, launchBrowser, screenshot } from '../../testing/browser.ts';
 import { startLiveServer, type LiveServer } from '../../testing/server.ts';
 import type { JobWorker } from '../jobs/job-worker.ts';
-import { activate, createPass, profileOf } from './subscriptions.testing.ts';
+import { activate, createPass, moveSubscription, profileOf } from './subscriptions.testing.ts';
 
 const skip = browserSkipReason();
 const quiet = { info() {}, warn() {}, error() {} };
@@ -37,12 +37,6 @@ describe('activation, status and portal in a real browser', { skip }, () => {
     await expectAccessible(page, name);
     await expectNoSidewaysScroll(page, name);
     await screenshot(page, `subscriptions-${name}`);
-  }
-
-  async function setStatus(id: string, status: 'provisioning' | 'active', extra: { starts_at?: string; ends_at?: string; external_id?: string } = {}) {
-    const at = new Date().toISOString();
-    await app.services.db.updateTable('subscriptions').set({ status, updated_at: at, ...extra }).where('id', '=', id).execute();
-    await app.services.subscriptionEvents.publish({ subscriptionId: id, status, at });
   }
 
   test('activate a pass, watch it being set up live, go to the portal, add a free trial and cancel it', async () => {
@@ -76,10 +70,10 @@ describe('activation, status and portal in a real browser', { skip }, () => {
 
       // Live over server-sent events: the words change without a reload, then the page shows the result.
       while (app.services.subscriptionEvents.listenerCount(id) === 0) await page.waitForTimeout(20);
-      await setStatus(id, 'provisioning');
+      await moveSubscription(app, id, { to: 'provisioning' });
       await page.getByText('being created on the cloud platform').waitFor();
       const starts = new Date();
-      await setStatus(id, 'active', { starts_at: starts.toISOString(), ends_at: new Date(starts.getTime() + 30 * 86_400_000).toISOString(), external_id: 'sub-7f3a' });
+      await moveSubscription(app, id, { to: 'active', startsAt: starts.toISOString(), endsAt: new Date(starts.getTime() + 30 * 86_400_000).toISOString(), externalId: 'sub-7f3a' });
       await page.getByRole('heading', { name: 'Your subscription is active' }).waitFor();
       await look(page, '04-status-active');
 
@@ -154,7 +148,7 @@ describe('activation, status and portal in a real browser', { skip }, () => {
     try {
       await page.goto(`${base}/subscriptions/${id}`);
       await page.getByRole('heading', { name: 'Setting up your subscription…' }).waitFor();
-      await app.services.db.updateTable('subscriptions').set({ status: 'active' }).where('id', '=', id).execute();
+      await moveSubscription(app, id, { to: 'active' });
       await page.getByRole('heading', { name: 'Your subscription is active' }).waitFor({ timeout: 15_000 });
     } finally {
       await context.close();

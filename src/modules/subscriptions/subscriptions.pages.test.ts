@@ -4,7 +4,7 @@ import type { App } from '../../app.ts';
 import { createAccount, type TestAccount } from '../../testing/factories.ts';
 import { describeEachDatabase } from '../../testing/harness.ts';
 import { getPage, postForm } from '../../testing/pages.ts';
-import { activate, createPass, profileOf } from './subscriptions.testing.ts';
+import { activate, createPass, moveSubscription, profileOf } from './subscriptions.testing.ts';
 
 const get = (app: App, account: Pick<TestAccount, 'cookie'> | null, url: string) => getPage(app, url, account?.cookie);
 const post = (app: App, account: Pick<TestAccount, 'cookie'>, url: string, form: Record<string, string>) => postForm(app, url, account.cookie, form);
@@ -127,9 +127,7 @@ describeEachDatabase('subscription pages', (ctx) => {
     assert.doesNotMatch(page, /Go to portal/);
     assert.match(page, /aria-current="step"/);
 
-    const db = app.services.db;
-    await db.updateTable('subscriptions').set({ status: 'active', starts_at: '2026-11-27T12:00:00.000Z', ends_at: '2026-12-27T12:00:00.000Z', external_id: 'sub-123' })
-      .where('id', '=', created.id).execute();
+    await moveSubscription(app, created.id, { to: 'active', startsAt: '2026-11-27T12:00:00.000Z', endsAt: '2026-12-27T12:00:00.000Z', externalId: 'sub-123' });
     page = (await get(app, account, url)).body;
     assert.match(page, /Your subscription is active/);
     assert.match(page, /<a class="button button--primary" href="\/portal">Go to portal<\/a>/);
@@ -138,8 +136,10 @@ describeEachDatabase('subscription pages', (ctx) => {
     assert.match(page, /27 December 2026/);
     assert.match(page, /sub-123/);
 
-    await db.updateTable('subscriptions').set({ status: 'failed' }).where('id', '=', created.id).execute();
-    page = (await get(app, account, url)).body;
+    const another = await createPass(app, account);
+    const doomed = (await activate(app, account, { offer: 'pass', redemptionId: another.redemptionId, profile: profileOf(account) })).json();
+    await moveSubscription(app, doomed.id, { to: 'failed' });
+    page = (await get(app, account, `/subscriptions/${doomed.id}`)).body;
     assert.match(page, /Setup failed — we opened a support case/);
 
     const stranger = await createAccount(app, config);
@@ -188,7 +188,7 @@ describeEachDatabase('subscription pages', (ctx) => {
 
     const pass = await createPass(app, account, { credit: 10000, name: 'Workshop Pass' });
     const created = (await activate(app, account, { offer: 'pass', redemptionId: pass.redemptionId, profile: profileOf(account) })).json();
-    await app.services.db.updateTable('subscriptions').set({ status: 'active', ends_at: '2027-01-31T00:00:00.000Z' }).where('id', '=', created.id).execute();
+    await moveSubscription(app, created.id, { to: 'active', startsAt: '2027-01-01T00:00:00.000Z', endsAt: '2027-01-31T00:00:00.000Z' });
     await app.services.db.insertInto('credit_ledger').values({ id: `use-${created.id}`, subscription_id: created.id, kind: 'usage', amount: -2550, currency: 'USD', usage_event_id: `ev-${created.id}`, created_at: new Date().toISOString() }).execute();
     page = (await get(app, account, '/portal')).body;
     assert.match(page, /Workshop Pass/);

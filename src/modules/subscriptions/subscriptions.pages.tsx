@@ -6,12 +6,11 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ComponentChildren } from 'preact';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import type { ModuleContext } from '../../http/module-context.ts';
 import { actorOf } from '../../http/auth.ts';
-import { formBody, type PageContext } from '../../http/pages.tsx';
-import { statusOf } from '../../http/problem.ts';
-import { DomainError, type FieldError } from '../../lib/errors.ts';
+import { refusalOf, type FormRefusal } from '../../http/form-errors.ts';
+import { formBody, formValue, type PageContext } from '../../http/pages.tsx';
 import {
   Actions, Alert, Badge, Button, Card, CountrySelect, Form, FormErrorSummary, LinkButton, Money, Steps, TextField,
   type FieldErrors,
@@ -21,15 +20,15 @@ import { Layout } from '../../web/layout.tsx';
 import { sendPage } from '../../web/render.ts';
 import type { AccountView } from '../accounts/account-view.ts';
 import { splitDisplayName, type ProfileField } from './activation-profile.ts';
-import {
-  TERMINAL_STATUSES, type ActivationRequest, type Offer, type PassForActivation, type SubscriptionView,
-} from './subscriptions.service.ts';
-import type { SubscriptionStatus } from './subscriptions.table.ts';
+import { allows, TERMINAL_STATUSES, type SubscriptionStatus } from './subscription-status.ts';
+import type { ActivationRequest, Offer, PassForActivation, SubscriptionView } from './subscriptions.service.ts';
 
 const PROFILE_FIELDS: readonly ProfileField[] = ['firstName', 'lastName', 'email', 'country', 'phone', 'company', 'addressLine', 'city', 'postalCode'];
 const REDEEM_STEPS = ['Promo code', 'Account', 'Confirm', 'Activate'] as const;
 const SETUP_STEPS = ['Signed up', 'Setting up', 'Ready'] as const;
-const CANCELLABLE: ReadonlySet<SubscriptionStatus> = new Set(['pending', 'provisioning', 'active']);
+const cancellable = (status: SubscriptionStatus) => allows('cancellation', status);
+/** The service names profile fields `profile.<field>`; the form names them `<field>`. */
+const PROFILE_PATHS = Object.fromEntries(PROFILE_FIELDS.map((field) => [`profile.${field}`, field]));
 
 type ProfileValues = Record<ProfileField, string>;
 
@@ -38,6 +37,7 @@ const hidden = { hide: true } as const;
 const IdParams = Type.Object({ id: Type.String({ maxLength: 100 }) });
 const RedemptionParams = Type.Object({ redemptionId: Type.String({ maxLength: 100 }) });
 const ActivationForm = formBody(['idempotencyKey', ...PROFILE_FIELDS], FORM_MAX_LENGTH);
+type ActivationFormBody = Static<typeof ActivationForm>;
 
 export async function subscriptionPages(app: FastifyInstance, context: ModuleContext) {
   const pages = app.withTypeProvider<TypeBoxTypeProvider>();
@@ -68,7 +68,7 @@ export async function subscriptionPages(app: FastifyInstance, context: ModuleCon
     const pass = await subscriptions.passForActivation(account.id, request.params.redemptionId);
     const values = profileValues(request.body);
     const activation: ActivationRequest = { offer: 'pass', redemptionId: pass.redemptionId, profile: values };
-    return submitActivation(request, reply, account, activation, (ctx, errors, key, status) => (
+    return submitActivation(request, reply, account, request.body, activation, (ctx, errors, key, status) => (
       sendPage(reply, <ActivatePassPage ctx={ctx} pass={pass} account={account} values={values} idempotencyKey={key} errors={errors} />, status)
     ));
   });
@@ -91,7 +91,7 @@ export async function subscriptionPages(app: FastifyInstance, context: ModuleCon
     if (!account) return reply;
     const trial = await offerOf(account, 'free-trial');
     const values = profileValues(request.body);
-    return submitActivation(request, reply, account, { offer: 'free-trial', profile: values }, (ctx, errors, key, status) => (
+    return submitActivation(request, reply, account, request.body, { offer: 'free-trial', profile: values }, (ctx, errors, key, status) => (
       sendPage(reply, <TrialPage ctx={ctx} offer={trial} account={account} values={values} idempotencyKey={key} errors={errors} />, status)
     ));
   });
@@ -99,27 +99,26 @@ export async function subscriptionPages(app: FastifyInstance, context: ModuleCon
   type RenderForm = (ctx: PageContext, errors: FieldErrors, idempotencyKey: string, status: number) => unknown;
 
   /** Sign up: the subscription, or the form again with each error next to its field and the input kept. */
-  async function submitActivation(request: FastifyRequest, reply: FastifyReply, account: AccountView, activation: ActivationRequest, render: RenderForm) {
-    const body = request.body as Record<string, string | undefined>;
-    const key = body.idempotencyKey?.trim() || randomUUID();
+  async function submitActivation(
+    request: FastifyRequest, reply: FastifyReply, account: AccountView, form: ActivationFormBody, activation: ActivationRequest, render: RenderForm,
+  ) {
+    const key = formValue(form, 'idempotencyKey').trim() || randomUUID();
     try {
       const { subscription } = await subscriptions.activate(account, activation, { idempotencyKey: key, actor: actorOf(request), phoneRequired: true });
       return reply.redirect(statusPath(subscription.id), 303);
     } catch (error) {
-      if (!(error instanceof DomainError)) throw error;
+      const refusal = refusalOf(error, reply, { paths: PROFILE_PATHS });
       // This form was already sent (a double click, or back and send again): show what the first one made.
-      if (error.code === 'idempotency_key_reused' && typeof error.extra.subscriptionId === 'string') {
-        return reply.redirect(statusPath(error.extra.subscriptionId), 303);
+      if (refusal.code === 'idempotency_key_reused' && typeof refusal.extra.subscriptionId === 'string') {
+        return reply.redirect(statusPath(refusal.extra.subscriptionId), 303);
       }
-      if (error.code === 'trial_already_used') {
+      if (refusal.code === 'trial_already_used') {
         const trial = (await subscriptions.list(account.id)).find((s) => s.offer === 'free-trial');
         if (trial) return reply.redirect(statusPath(trial.id), 303);
       }
       const ctx = await context.pages.pageContext(request, reply);
-      const errors = fieldErrorsOf(error);
-      if (Object.keys(errors).length === 0) errors.form = error.message;
       // A failed sign-up stored nothing, so the same key is safe to send again with corrected details.
-      return render(ctx, errors, key, statusOf(error.code));
+      return render(ctx, profileErrors(refusal), key, refusal.status);
     }
   }
 
@@ -142,7 +141,7 @@ export async function subscriptionPages(app: FastifyInstance, context: ModuleCon
     const account = await signedIn(request, reply);
     if (!account) return reply;
     const subscription = await subscriptions.get(account.id, request.params.id);
-    if (!CANCELLABLE.has(subscription.status)) return reply.redirect(statusPath(subscription.id), 303);
+    if (!cancellable(subscription.status)) return reply.redirect(statusPath(subscription.id), 303);
     const ctx = await context.pages.pageContext(request, reply);
     return sendPage(reply, <CancelPage ctx={ctx} subscription={subscription} />);
   });
@@ -153,7 +152,8 @@ export async function subscriptionPages(app: FastifyInstance, context: ModuleCon
     try {
       await subscriptions.cancel(account, request.params.id, actorOf(request));
     } catch (error) {
-      if (!(error instanceof DomainError) || error.code !== 'conflict') throw error;
+      // No longer cancellable (it failed meanwhile): the status page says what it is now.
+      if (refusalOf(error, reply).code !== 'conflict') throw error;
     }
     return reply.redirect(statusPath(request.params.id), 303);
   });
@@ -184,23 +184,17 @@ function prefill(account: AccountView, country: string): ProfileValues {
   return { firstName, lastName, email: account.email, country, phone: '', company: '', addressLine: '', city: '', postalCode: '' };
 }
 
-function profileValues(body: unknown): ProfileValues {
-  const source = (body ?? {}) as Record<string, unknown>;
+function profileValues(body: ActivationFormBody): ProfileValues {
   const values = {} as ProfileValues;
-  for (const field of PROFILE_FIELDS) {
-    const v = source[field];
-    values[field] = typeof v === 'string' ? v.slice(0, 400) : '';
-  }
+  for (const field of PROFILE_FIELDS) values[field] = formValue(body, field).slice(0, 400);
   return values;
 }
 
-function fieldErrorsOf(error: DomainError): FieldErrors {
-  const list = (error.extra.errors as FieldError[] | undefined) ?? [];
+/** The refusal beside the profile fields it names, or over the whole form when it names none of them. */
+function profileErrors(refusal: FormRefusal): FieldErrors {
   const errors: FieldErrors = {};
-  for (const e of list) {
-    const field = e.path.replace(/^profile\./, '');
-    if ((PROFILE_FIELDS as readonly string[]).includes(field)) errors[field] ??= e.message;
-  }
+  for (const field of PROFILE_FIELDS) if (refusal.fields[field]) errors[field] = refusal.fields[field];
+  if (Object.keys(errors).length === 0) errors.form = refusal.message;
   return errors;
 }
 
@@ -420,7 +414,7 @@ function StatusPage(props: { ctx: PageContext; subscription: SubscriptionView; e
       <Card title={subscription.name} class="subscription-details">
         <SubscriptionFacts subscription={subscription} />
       </Card>
-      {CANCELLABLE.has(subscription.status) ? (
+      {cancellable(subscription.status) ? (
         <p class="status-page__cancel"><a href={`/subscriptions/${encodeURIComponent(subscription.id)}/cancel`}>Cancel subscription</a></p>
       ) : null}
       {settingUp ? <script src="/assets/status.js" defer /> : null}

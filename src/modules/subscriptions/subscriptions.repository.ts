@@ -1,12 +1,15 @@
-// All SQL for subscriptions, their idempotency keys, and the redemption rows an activation reads and
-// marks. Every function takes the handle its caller owns (the database or a transaction).
-import type { Insertable, Selectable } from 'kysely';
-import type { DbOrTrx } from '../../db/database.ts';
-import { prepared } from '../../db/prepared.ts';
-import type { IdempotencyKeyTable, SubscriptionStatus, SubscriptionTable } from './subscriptions.table.ts';
+// All SQL for subscriptions and their idempotency keys: the only place that writes the `subscriptions`
+// table. Every function takes the handle its caller owns (the database or a transaction).
+import type { Insertable, Selectable, Updateable } from 'kysely';
+import type { DbOrTrx, Trx } from '../../db/database.ts';
+import { prepared, type PreparedQuery } from '../../db/prepared.ts';
+import { MOVES, type MoveName } from './subscription-status.ts';
+import type { IdempotencyKeyTable, SubscriptionTable } from './subscriptions.table.ts';
 
 export type SubscriptionRow = Selectable<SubscriptionTable> & { campaign_name: string | null };
 
+// The campaign's name is read with the subscription, joined through its redemption: every view of a pass
+// subscription shows it, and lists would otherwise ask the redemptions module once per row.
 function selectSubscriptions(db: DbOrTrx) {
   return db.selectFrom('subscriptions')
     .leftJoin('redemptions', 'redemptions.id', 'subscriptions.redemption_id')
@@ -47,39 +50,102 @@ export async function listSubscriptionsOfAccount(db: DbOrTrx, accountId: string)
     .execute();
 }
 
-/** Conditional: only from one of `from`; returns the rows changed (0 or 1). */
-export async function updateSubscriptionStatus(
-  db: DbOrTrx, id: string, from: readonly SubscriptionStatus[], to: SubscriptionStatus, now: string,
-): Promise<number> {
-  const result = await db.updateTable('subscriptions')
-    .set({ status: to, updated_at: now })
-    .where('id', '=', id)
-    .where('status', 'in', from)
+// ---- the one writer of the status ----------------------------------------------------------
+
+/** What a move records beside the status, when it has something to record. */
+export interface StatusFacts {
+  externalId?: string;
+  startsAt?: string;
+  endsAt?: string;
+  failureReason?: string;
+}
+
+type StatusWriteParams = { id: string; updated_at: string } & Omit<Updateable<SubscriptionTable>, 'id' | 'status' | 'updated_at'>;
+type StatusWrite = PreparedQuery<StatusWriteParams, unknown>;
+
+/** One compiled statement per move: its `status IN (…)` and new status come from the move. */
+const statusWrites = new Map<MoveName, StatusWrite>();
+
+function statusWrite(name: MoveName): StatusWrite {
+  let write = statusWrites.get(name);
+  if (!write) {
+    const { from, to } = MOVES[name];
+    write = prepared((db, { id, ...columns }: StatusWriteParams) => db.updateTable('subscriptions')
+      .set({ ...columns, status: to })
+      .where('id', '=', id)
+      .where('status', 'in', from));
+    statusWrites.set(name, write);
+  }
+  return write;
+}
+
+/**
+ * The only write of a subscription's status. Conditional: the subscription makes the move only from one
+ * of the move's statuses (subscription-status.ts), so of two racing changes one wins and the other changes
+ * nothing. True when this call moved it (one row).
+ */
+export async function changeStatus(trx: Trx, id: string, move: MoveName, facts: StatusFacts, now: string): Promise<boolean> {
+  return await statusWrite(move).affected(trx, {
+    id, external_id: facts.externalId, starts_at: facts.startsAt, ends_at: facts.endsAt, failure_reason: facts.failureReason, updated_at: now,
+  }) === 1;
+}
+
+/** Keeps the platform's id of a subscription cancelled while the platform created it, so it can be stopped there. */
+export async function keepExternalIdOfCancelled(db: DbOrTrx, id: string, externalId: string): Promise<boolean> {
+  const result = await db.updateTable('subscriptions').set({ external_id: externalId })
+    .where('id', '=', id).where('status', '=', 'cancelled').where('external_id', 'is', null)
     .executeTakeFirst();
-  return Number(result.numUpdatedRows);
+  return Number(result.numUpdatedRows) === 1;
 }
 
 // ---- idempotency keys ------------------------------------------------------------
 
-export type IdempotencyKeyRow = Selectable<IdempotencyKeyTable>;
+/** What a key remembers: the request it came with and the subscription it answered with. */
+export interface IdempotencyRecord {
+  accountId: string;
+  key: string;
+  requestHash: string;
+  /** Whether that request created the subscription. */
+  created: boolean;
+  /** The subscription answered, as JSON. */
+  response: string;
+  createdAt: string;
+}
+
+// The column keeps the HTTP status the first answer had when the key was stored (202 created, 200 not),
+// so keys stored before this mapping moved here still read the same.
+const CREATED_STATUS = 202;
+const EXISTING_STATUS = 200;
+
+function toKeyRow(record: IdempotencyRecord): Selectable<IdempotencyKeyTable> {
+  return {
+    account_id: record.accountId, key: record.key, request_hash: record.requestHash,
+    response_status: record.created ? CREATED_STATUS : EXISTING_STATUS, response_body: record.response, created_at: record.createdAt,
+  };
+}
 
 const selectIdempotencyKey = prepared((db, p: { accountId: string; key: string }) => db.selectFrom('idempotency_keys').selectAll()
   .where('account_id', '=', p.accountId).where('key', '=', p.key));
 
-export async function findIdempotencyKey(db: DbOrTrx, accountId: string, key: string): Promise<IdempotencyKeyRow | undefined> {
-  return selectIdempotencyKey.first(db, { accountId, key });
+export async function findIdempotencyKey(db: DbOrTrx, accountId: string, key: string): Promise<IdempotencyRecord | undefined> {
+  const row = await selectIdempotencyKey.first(db, { accountId, key });
+  if (!row) return undefined;
+  return {
+    accountId: row.account_id, key: row.key, requestHash: row.request_hash, created: row.response_status === CREATED_STATUS,
+    response: row.response_body, createdAt: row.created_at,
+  };
 }
 
-const insertIdempotencyKeyRow = prepared((db, row: IdempotencyKeyRow) => db.insertInto('idempotency_keys').values(row));
+const insertIdempotencyKeyRow = prepared((db, row: Selectable<IdempotencyKeyTable>) => db.insertInto('idempotency_keys').values(row));
 
 /** Fails with a unique violation when the key is taken: the caller decides what that means. */
-export async function insertIdempotencyKey(db: DbOrTrx, row: IdempotencyKeyRow): Promise<void> {
-  await insertIdempotencyKeyRow.affected(db, row);
+export async function insertIdempotencyKey(db: DbOrTrx, record: IdempotencyRecord): Promise<void> {
+  await insertIdempotencyKeyRow.affected(db, toKeyRow(record));
 }
 
 /** For answers that repeat an existing subscription: keep the first record of a key if there is one. */
-export async function insertIdempotencyKeyIfAbsent(db: DbOrTrx, row: IdempotencyKeyRow): Promise<void> {
-  await db.insertInto('idempotency_keys').values(row).onConflict((oc) => oc.columns(['account_id', 'key']).doNothing()).execute();
+export async function insertIdempotencyKeyIfAbsent(db: DbOrTrx, record: IdempotencyRecord): Promise<void> {
+  await db.insertInto('idempotency_keys').values(toKeyRow(record)).onConflict((oc) => oc.columns(['account_id', 'key']).doNothing()).execute();
 }
 
 export async function deleteIdempotencyKeysCreatedBefore(db: DbOrTrx, before: string): Promise<number> {

@@ -6,8 +6,8 @@ import type { ModuleContext } from '../../http/module-context.ts';
 import { actorOf, requireAccount } from '../../http/auth.ts';
 import { ValidationError } from '../../lib/errors.ts';
 import type { SubscriptionEvents } from './subscription-events.ts';
-import { TERMINAL_STATUSES, type ActivationRequest, type SubscriptionService } from './subscriptions.service.ts';
-import type { SubscriptionStatus } from './subscriptions.table.ts';
+import { TERMINAL_STATUSES, type SubscriptionStatus } from './subscription-status.ts';
+import type { ActivationRequest, SubscriptionService } from './subscriptions.service.ts';
 
 const Money = Type.Object({
   amount: Type.Integer({ description: 'Integer minor units' }),
@@ -112,7 +112,8 @@ export async function subscriptionRoutes(app: FastifyInstance, context: ModuleCo
     const header = request.headers['idempotency-key'];
     const idempotencyKey = Array.isArray(header) ? header[0] : header;
     const result = await subscriptions.activate(request.account!, activation, { idempotencyKey, actor: actorOf(request) });
-    return reply.code(result.status).send(result.subscription);
+    // 202: made now and being set up; 200: the one this redemption or key already made.
+    return reply.code(result.created ? 202 : 200).send(result.subscription);
   });
 
   api.get('/subscriptions', {

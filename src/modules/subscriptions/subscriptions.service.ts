@@ -1,8 +1,10 @@
 // Activating subscriptions (a pass or the free trial), reading them, cancelling them, and the offers.
 // Activation is one transaction: the subscription, its credit grant, the redemption marked activated
-// (a conditional write), the provisioning job and the idempotency record land together or not at all.
+// (a conditional write), the request to provision it and the idempotency record land together or not at
+// all. Every later change of status goes through one of the transitions below, inside the caller's
+// transaction and with its audit entry; subscription-status.ts says which changes are allowed.
 import { createHash } from 'node:crypto';
-import type { Db } from '../../db/database.ts';
+import type { Db, DbOrTrx, Trx } from '../../db/database.ts';
 import type { Metrics } from '../../lib/metrics.ts';
 import { iso, type Clock } from '../../lib/clock.ts';
 import { DomainError, NotFoundError, ValidationError } from '../../lib/errors.ts';
@@ -10,17 +12,16 @@ import { newId } from '../../lib/ids.ts';
 import type { AccountView } from '../accounts/account-view.ts';
 import type { Actor, AuditService } from '../audit/audit.service.ts';
 import type { CreditBalance, CreditService } from '../credit/credit.service.ts';
-import { enqueueJob } from '../jobs/jobs.repository.ts';
-import { DISABLE_JOB, PROVISION_JOB } from '../provisioning/provisioning.service.ts';
 import type { PassForActivation, RedemptionService } from '../redemptions/redemptions.service.ts';
 import type { SettingsService } from '../settings/settings.service.ts';
 import { countryName } from '../../lib/countries.ts';
 import { parseProfile, sameEmail, type ActivationProfile } from './activation-profile.ts';
 import type { SubscriptionEvents } from './subscription-events.ts';
+import { MOVES, ON_PLATFORM, type MoveName } from './subscription-status.ts';
 import * as repo from './subscriptions.repository.ts';
 import type { SubscriptionOffer, SubscriptionStatus } from './subscriptions.table.ts';
 
-export type { PassForActivation };
+export type { PassForActivation, SubscriptionOffer, SubscriptionStatus };
 
 export interface Money {
   amount: number;
@@ -43,13 +44,51 @@ export interface SubscriptionView {
   updatedAt: string;
 }
 
+/** A subscription as other modules work with it (provisioning, and the lifecycle to come): its stored facts, without credit. */
+export interface SubscriptionRecord {
+  id: string;
+  accountId: string;
+  offer: SubscriptionOffer;
+  /** The campaign's name for a pass, "Free trial" for the trial. */
+  name: string;
+  status: SubscriptionStatus;
+  redemptionId: string | null;
+  /** The activation profile the recipient gave. */
+  profile: Record<string, unknown>;
+  currency: string;
+  validityDays: number;
+  startsAt: string | null;
+  endsAt: string | null;
+  externalId: string | null;
+  failureReason: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Why the platform is told to stop a subscription: the `reason` of the `subscription.disable` webhook (API.md). */
+export const DISABLE_REASONS = ['cancelled', 'credit_exhausted', 'expired', 'operator'] as const;
+export type DisableReason = (typeof DISABLE_REASONS)[number];
+
+/**
+ * What subscriptions ask of the cloud platform. Each request is made inside the caller's transaction, so
+ * it exists exactly when the change that needs it commits. Provisioning implements it; services.ts wires it.
+ */
+export interface PlatformRequests {
+  /** Create the subscription on the platform. */
+  provision(trx: Trx, subscriptionId: string): Promise<void>;
+  /** Stop it on the platform. */
+  disable(trx: Trx, subscriptionId: string, reason: DisableReason): Promise<void>;
+  /** After the transaction that made requests committed: start on them now rather than at the next poll. */
+  committed(): void;
+}
+
 export type ActivationRequest =
   | { offer: 'pass'; redemptionId: string; profile: unknown }
   | { offer: 'free-trial'; profile: unknown };
 
 export interface ActivationResult {
-  /** 202 for a new subscription, 200 for an existing one; a replayed key gives its first status. */
-  status: 200 | 202;
+  /** True when this request made the subscription; false for an existing one. A replayed key answers as the first time. */
+  created: boolean;
   subscription: SubscriptionView;
 }
 
@@ -65,15 +104,10 @@ export interface Offer {
   awaitingActivation?: PassForActivation[];
 }
 
-/** Statuses after which nothing changes any more for the status page. */
-export const TERMINAL_STATUSES: ReadonlySet<SubscriptionStatus> = new Set(['active', 'failed', 'cancelled', 'disabled', 'expired', 'deleted']);
-const CANCELLABLE: readonly SubscriptionStatus[] = ['pending', 'provisioning', 'active'];
-/** Statuses in which the platform may already run the subscription, so a cancel must reach it. */
-const ON_PLATFORM: readonly SubscriptionStatus[] = ['provisioning', 'active'];
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 /**
  * How long a key answers with its first response. Retries come within minutes; after this, the same
- * request still makes nothing twice (the redemption is activated, the trial used) and answers 200.
+ * request still makes nothing twice (the redemption is activated, the trial used) and answers with what it made.
  */
 export const IDEMPOTENCY_KEY_TTL_MS = 24 * 60 * 60 * 1000;
 
@@ -85,16 +119,15 @@ export interface SubscriptionServiceDeps {
   clock: Clock;
   metrics: Metrics;
   audit: AuditService;
-  credit: CreditService;
-  settings: SettingsService;
+  credit: Pick<CreditService, 'grant' | 'balances'>;
+  settings: Pick<SettingsService, 'freeTrial'>;
   events: SubscriptionEvents;
   redemptions: Pick<RedemptionService, 'passForActivation' | 'awaitingActivation' | 'markActivated'>;
-  /** Tells this process's job workers that a job was just committed, so provisioning starts at once. */
-  wakeJobs?: () => void;
+  platform: PlatformRequests;
 }
 
 export function createSubscriptionService(deps: SubscriptionServiceDeps) {
-  const { db, clock, metrics, audit, credit, settings, events, redemptions } = deps;
+  const { db, clock, metrics, audit, credit, settings, events, redemptions, platform } = deps;
 
   // ---- reading ---------------------------------------------------------------
 
@@ -113,6 +146,12 @@ export function createSubscriptionService(deps: SubscriptionServiceDeps) {
     if (!row || row.account_id !== accountId) throw new NotFoundError('This subscription');
     const [view] = await toViews([row]);
     return view!;
+  }
+
+  /** Any subscription, for the modules that act on it (provisioning); read with the caller's handle. */
+  async function find(handle: DbOrTrx, id: string): Promise<SubscriptionRecord | undefined> {
+    const row = await repo.findSubscription(handle, id);
+    return row ? toSubscriptionRecord(row) : undefined;
   }
 
   /** The current status only, for event streams that re-check the database. */
@@ -172,7 +211,7 @@ export function createSubscriptionService(deps: SubscriptionServiceDeps) {
 
     const plan = await planActivation(account, request);
     if ('existing' in plan) {
-      const result: ActivationResult = { status: 200, subscription: plan.existing };
+      const result: ActivationResult = { created: false, subscription: plan.existing };
       if (key !== undefined) await rememberKey(account.id, key, requestHash, result);
       return result;
     }
@@ -181,7 +220,7 @@ export function createSubscriptionService(deps: SubscriptionServiceDeps) {
     try {
       const result = await createSubscription(account, profile, plan, { key, requestHash, actor: options.actor });
       metrics.activations.inc({ offer: request.offer });
-      deps.wakeJobs?.();
+      platform.committed();
       await events.publish({ subscriptionId: result.subscription.id, status: 'pending', at: result.subscription.createdAt });
       return result;
     } catch (error) {
@@ -238,8 +277,7 @@ export function createSubscriptionService(deps: SubscriptionServiceDeps) {
     account: AccountView, profile: ActivationProfile, plan: ActivationPlan,
     options: { key: string | undefined; requestHash: string; actor: Actor },
   ): Promise<ActivationResult> {
-    const now = clock.now();
-    const at = iso(now);
+    const at = iso(clock.now());
     const id = newId();
     const row: repo.SubscriptionRow = {
       id, account_id: account.id, offer: plan.offer, redemption_id: plan.redemptionId, status: 'pending',
@@ -254,14 +292,14 @@ export function createSubscriptionService(deps: SubscriptionServiceDeps) {
       if (plan.redemptionId !== null && !(await redemptions.markActivated(trx, plan.redemptionId, id, at))) {
         throw new ActivationRace();
       }
-      await enqueueJob(trx, { type: PROVISION_JOB, payload: { subscriptionId: id } }, now);
+      await platform.provision(trx, id);
       await audit.record(trx, options.actor, 'subscription.created', 'subscription', id, {
         offer: plan.offer, redemptionId: plan.redemptionId, credit: plan.credit, validityDays: plan.validityDays,
       });
       const balance: CreditBalance = { granted: plan.credit.amount, remaining: plan.credit.amount, balance: plan.credit.amount };
-      const result: ActivationResult = { status: 202, subscription: toSubscriptionView(row, balance) };
+      const result: ActivationResult = { created: true, subscription: toSubscriptionView(row, balance) };
       if (options.key !== undefined) {
-        await repo.insertIdempotencyKey(trx, keyRow(account.id, options.key, options.requestHash, result, at));
+        await repo.insertIdempotencyKey(trx, keyRecord(account.id, options.key, options.requestHash, result, at));
       }
       return result;
     });
@@ -280,23 +318,23 @@ export function createSubscriptionService(deps: SubscriptionServiceDeps) {
       if (pass?.state === 'released') throw passReleased();
       throw new DomainError('conflict', 'This pass changed while you were signing up. Reload the page and try again.');
     }
-    const result: ActivationResult = { status: 200, subscription: (await toViews([existing]))[0]! };
+    const result: ActivationResult = { created: false, subscription: (await toViews([existing]))[0]! };
     if (key !== undefined) await rememberKey(account.id, key, requestHash, result);
     return result;
   }
 
   async function replayKey(accountId: string, key: string, requestHash: string): Promise<ActivationResult | undefined> {
-    const row = await repo.findIdempotencyKey(db, accountId, key);
-    if (!row) return undefined;
-    const subscription = JSON.parse(row.response_body) as SubscriptionView;
-    if (row.request_hash !== requestHash) {
+    const record = await repo.findIdempotencyKey(db, accountId, key);
+    if (!record) return undefined;
+    const subscription = JSON.parse(record.response) as SubscriptionView;
+    if (record.requestHash !== requestHash) {
       throw new DomainError('idempotency_key_reused', 'This Idempotency-Key was already used with a different request.', { subscriptionId: subscription.id });
     }
-    return { status: row.response_status === 202 ? 202 : 200, subscription };
+    return { created: record.created, subscription };
   }
 
   async function rememberKey(accountId: string, key: string, requestHash: string, result: ActivationResult) {
-    await repo.insertIdempotencyKeyIfAbsent(db, keyRow(accountId, key, requestHash, result, iso(clock.now())));
+    await repo.insertIdempotencyKeyIfAbsent(db, keyRecord(accountId, key, requestHash, result, iso(clock.now())));
     // A concurrent request may have recorded the key first, possibly for another body.
     await replayKey(accountId, key, requestHash);
   }
@@ -307,20 +345,55 @@ export function createSubscriptionService(deps: SubscriptionServiceDeps) {
     const row = await repo.findSubscription(db, id);
     if (!row || row.account_id !== account.id) throw new NotFoundError('This subscription');
     if (row.status === 'cancelled') return get(account.id, id);
-    const at = iso(clock.now());
-    const changed = await db.transaction().execute(async (trx) => {
-      if ((await repo.updateSubscriptionStatus(trx, id, CANCELLABLE, 'cancelled', at)) !== 1) return false;
-      await audit.record(trx, actor, 'subscription.cancelled', 'subscription', id, { from: row.status });
-      if (ON_PLATFORM.includes(row.status)) await enqueueJob(trx, { type: DISABLE_JOB, payload: { subscriptionId: id } }, clock.now());
-      return true;
-    });
-    if (changed) deps.wakeJobs?.();
+    const changed = await db.transaction().execute((trx) => markCancelled(trx, { id, status: row.status }, actor));
+    if (changed) platform.committed();
     const view = await get(account.id, id);
     if (!changed && view.status !== 'cancelled') {
       throw new DomainError('conflict', `This subscription is ${view.status} and can no longer be cancelled.`);
     }
-    if (changed) await events.publish({ subscriptionId: id, status: 'cancelled', at });
+    if (changed) await events.publish({ subscriptionId: id, status: 'cancelled', at: view.updatedAt });
     return view;
+  }
+
+  // ---- moves: each the one conditional write of the status, with its audit entry -----------------
+
+  /** Makes the move and records it, in the caller's transaction; false when the subscription was not in a status it starts from. */
+  async function move(trx: Trx, id: string, name: MoveName, facts: repo.StatusFacts, actor: Actor, details: Record<string, unknown>): Promise<boolean> {
+    if (!(await repo.changeStatus(trx, id, name, facts, iso(clock.now())))) return false;
+    await audit.record(trx, actor, MOVES[name].audit, 'subscription', id, details);
+    return true;
+  }
+
+  /** pending → provisioning: the platform has been asked, so the status page shows that work has started. */
+  async function markProvisioning(trx: Trx, id: string, actor: Actor, details: Record<string, unknown> = {}): Promise<boolean> {
+    return move(trx, id, 'provisioning', {}, actor, details);
+  }
+
+  /** pending or provisioning → active: the platform runs it as `externalId`, valid from `startsAt` to `endsAt`. */
+  async function markActive(
+    trx: Trx, id: string, platformFacts: { externalId: string; startsAt: string; endsAt: string }, actor: Actor, details: Record<string, unknown> = {},
+  ): Promise<boolean> {
+    return move(trx, id, 'activation', platformFacts, actor, { externalId: platformFacts.externalId, ...details });
+  }
+
+  /** pending or provisioning → failed, for good, with the reason kept. */
+  async function markFailed(trx: Trx, id: string, reason: string, actor: Actor, details: Record<string, unknown> = {}): Promise<boolean> {
+    return move(trx, id, 'failure', { failureReason: reason }, actor, { reason, ...details });
+  }
+
+  /**
+   * → cancelled, from `subscription.status` as the caller read it; one the platform may run is also
+   * disabled there (once the transaction commits).
+   */
+  async function markCancelled(trx: Trx, subscription: { id: string; status: SubscriptionStatus }, actor: Actor): Promise<boolean> {
+    if (!(await move(trx, subscription.id, 'cancellation', {}, actor, { from: subscription.status }))) return false;
+    if (ON_PLATFORM.has(subscription.status)) await platform.disable(trx, subscription.id, 'cancelled');
+    return true;
+  }
+
+  /** Keeps the platform's id of a subscription cancelled while the platform created it (its status stays cancelled). */
+  async function keepExternalIdOfCancelled(handle: DbOrTrx, id: string, externalId: string): Promise<boolean> {
+    return repo.keepExternalIdOfCancelled(handle, id, externalId);
   }
 
   /** Housekeeping: forgets keys older than IDEMPOTENCY_KEY_TTL_MS; returns how many. */
@@ -328,19 +401,24 @@ export function createSubscriptionService(deps: SubscriptionServiceDeps) {
     return repo.deleteIdempotencyKeysCreatedBefore(db, iso(new Date(clock.now().getTime() - IDEMPOTENCY_KEY_TTL_MS)));
   }
 
-  return { list, get, currentStatus, passForActivation, awaitingActivation, offers, activate, cancel, purgeIdempotencyKeys };
+  return {
+    list, get, find, currentStatus, passForActivation, awaitingActivation, offers, activate, cancel, purgeIdempotencyKeys,
+    markProvisioning, markActive, markFailed, markCancelled, keepExternalIdOfCancelled,
+  };
 }
 
 export type SubscriptionService = ReturnType<typeof createSubscriptionService>;
 
 // ---- mapping -------------------------------------------------------------------------
 
+const nameOf = (row: repo.SubscriptionRow) => (row.offer === 'free-trial' ? 'Free trial' : (row.campaign_name ?? 'Pass'));
+
 export function toSubscriptionView(row: repo.SubscriptionRow, balance: CreditBalance): SubscriptionView {
   const currency = row.credit_currency;
   return {
     id: row.id,
     offer: row.offer,
-    name: row.offer === 'free-trial' ? 'Free trial' : (row.campaign_name ?? 'Pass'),
+    name: nameOf(row),
     status: row.status,
     credit: { granted: { amount: balance.granted, currency }, remaining: { amount: balance.remaining, currency } },
     validityDays: row.validity_days,
@@ -353,16 +431,30 @@ export function toSubscriptionView(row: repo.SubscriptionRow, balance: CreditBal
   };
 }
 
-function keyRow(accountId: string, key: string, requestHash: string, result: ActivationResult, at: string): repo.IdempotencyKeyRow {
+function toSubscriptionRecord(row: repo.SubscriptionRow): SubscriptionRecord {
   return {
-    account_id: accountId, key, request_hash: requestHash, response_status: result.status,
-    response_body: JSON.stringify(result.subscription), created_at: at,
+    id: row.id, accountId: row.account_id, offer: row.offer, name: nameOf(row), status: row.status, redemptionId: row.redemption_id,
+    profile: parseStoredProfile(row.profile), currency: row.credit_currency, validityDays: row.validity_days, startsAt: row.starts_at,
+    endsAt: row.ends_at, externalId: row.external_id, failureReason: row.failure_reason, createdAt: row.created_at, updatedAt: row.updated_at,
   };
 }
 
-/** SHA-256 of the request with object keys sorted, so the same body in another key order is the same request. */
+function parseStoredProfile(text: string): Record<string, unknown> {
+  try {
+    const value = JSON.parse(text) as unknown;
+    return value && typeof value === 'object' ? (value as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+function keyRecord(accountId: string, key: string, requestHash: string, result: ActivationResult, at: string): repo.IdempotencyRecord {
+  return { accountId, key, requestHash, created: result.created, response: JSON.stringify(result.subscription), createdAt: at };
+}
+
+/** SHA-256 of an activation request with object keys sorted, so the same body in another key order is the same request. */
 export function hashRequest(request: unknown): string {
-  return createHash('sha256').update(`POST /subscriptions\n${canonicalJson(request)}`).digest('hex');
+  return createHash('sha256').update(canonicalJson(request)).digest('hex');
 }
 
 function canonicalJson(value: unknown): string {

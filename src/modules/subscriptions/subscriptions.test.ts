@@ -4,7 +4,7 @@ import type { App } from '../../app.ts';
 import type { Config } from '../../config.ts';
 import { createAccount, type TestAccount } from '../../testing/factories.ts';
 import { describeEachDatabase } from '../../testing/harness.ts';
-import { createPass, profileOf, activate } from './subscriptions.testing.ts';
+import { createPass, profileOf, activate, moveSubscription } from './subscriptions.testing.ts';
 
 async function signedUp(app: App, config: Config, options: { country?: string; verified?: boolean; displayName?: string } = {}): Promise<TestAccount> {
   return createAccount(app, config, { country: options.country ?? 'FI', verified: options.verified, displayName: options.displayName ?? 'Ada Lovelace' });
@@ -219,9 +219,12 @@ describeEachDatabase('subscriptions API', (ctx) => {
     const audit = await app.services.audit.list({ subjectId: created.id });
     assert.deepEqual(audit.map((e) => e.action).sort(), ['subscription.cancelled', 'subscription.created']);
 
-    await app.services.db.updateTable('subscriptions').set({ status: 'failed' }).where('id', '=', created.id).execute();
-    const failed = await app.inject({ method: 'POST', url: `/api/v1/subscriptions/${created.id}/cancel`, headers: { cookie: account.cookie } });
+    const other = await createPass(app, account);
+    const doomed = (await activate(app, account, { offer: 'pass', redemptionId: other.redemptionId, profile: profileOf(account) })).json();
+    await moveSubscription(app, doomed.id, { to: 'failed' });
+    const failed = await app.inject({ method: 'POST', url: `/api/v1/subscriptions/${doomed.id}/cancel`, headers: { cookie: account.cookie } });
     assert.equal(failed.statusCode, 409);
+    assert.equal(failed.json().code, 'conflict');
   });
 
   test('credit remaining is derived from the ledger and never shown below zero', async () => {

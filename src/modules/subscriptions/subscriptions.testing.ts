@@ -1,9 +1,11 @@
 // Test data for activation tests: a campaign, a code and a redemption inserted directly, as if the
-// account had redeemed the code a moment ago; and the calls the tests make.
+// account had redeemed the code a moment ago; a free trial signed up through the service; and the calls
+// the tests make.
 import { randomBytes } from 'node:crypto';
 import type { App } from '../../app.ts';
 import { newId } from '../../lib/ids.ts';
 import type { TestAccount } from '../../testing/factories.ts';
+import { systemActor } from '../audit/audit.service.ts';
 
 export interface TestPass {
   campaignId: string;
@@ -46,4 +48,34 @@ export function activate(app: App, account: Pick<TestAccount, 'cookie'>, body: o
   const headers: Record<string, string> = { cookie: account.cookie };
   if (idempotencyKey !== undefined) headers['idempotency-key'] = idempotencyKey;
   return app.inject({ method: 'POST', url: '/api/v1/subscriptions', headers, payload: body as Record<string, unknown> });
+}
+
+/** The account's free trial, signed up through the subscriptions service (the account must be verified). */
+export async function signUpForTrial(app: App, accountId: string): Promise<string> {
+  const { accounts, subscriptions } = app.services;
+  const account = await accounts.findAccount(accountId);
+  if (!account) throw new Error(`no account ${accountId}`);
+  const profile = { firstName: 'Test', lastName: 'Person', email: account.email, country: account.country };
+  const { subscription } = await subscriptions.activate(account, { offer: 'free-trial', profile }, { actor: systemActor });
+  return subscription.id;
+}
+
+export type TestMove =
+  | { to: 'provisioning' }
+  | { to: 'active'; externalId?: string; startsAt?: string; endsAt?: string }
+  | { to: 'failed'; reason?: string };
+
+/** Moves a subscription on as provisioning would: through the service's transitions, then tells its listeners. */
+export async function moveSubscription(app: App, id: string, move: TestMove): Promise<void> {
+  const { db, subscriptions, subscriptionEvents } = app.services;
+  const moved = await db.transaction().execute(async (trx) => {
+    if (move.to === 'provisioning') return subscriptions.markProvisioning(trx, id, systemActor);
+    if (move.to === 'failed') return subscriptions.markFailed(trx, id, move.reason ?? 'the platform said no (test)', systemActor);
+    const startsAt = move.startsAt ?? new Date().toISOString();
+    const endsAt = move.endsAt ?? new Date(Date.parse(startsAt) + 30 * 86_400_000).toISOString();
+    return subscriptions.markActive(trx, id, { externalId: move.externalId ?? `test-${id}`, startsAt, endsAt }, systemActor);
+  });
+  if (!moved) throw new Error(`subscription ${id} cannot move to ${move.to}`);
+  const record = await subscriptions.find(db, id);
+  await subscriptionEvents.publish({ subscriptionId: id, status: move.to, at: record!.updatedAt });
 }

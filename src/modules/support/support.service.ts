@@ -3,7 +3,7 @@
 // open, waiting (for the recipient) and closed. Every change lands with its audit entry in one
 // transaction; an operator's reply is then emailed to the recipient.
 import type { Config } from '../../config.ts';
-import type { Db } from '../../db/database.ts';
+import type { Db, Trx } from '../../db/database.ts';
 import { iso, type Clock } from '../../lib/clock.ts';
 import { NotFoundError, ValidationError, type FieldError } from '../../lib/errors.ts';
 import { newId } from '../../lib/ids.ts';
@@ -64,6 +64,19 @@ export interface ListOptions {
   before?: string;
 }
 
+/** A case cloudpass opens by itself, e.g. for a subscription that could not be set up. */
+export interface SystemCase {
+  /** Given by the caller when it must name the case in the same transaction (its audit entry); new otherwise. */
+  id?: string;
+  accountId: string;
+  category: SupportCategory;
+  subject: string;
+  description: string;
+  subscriptionId: string | null;
+  /** The first message of the conversation, written by cloudpass. */
+  message: string;
+}
+
 /** Who writes a message: the account that owns the case, or the operator (a key or an operator admin). */
 export type Author = { role: 'owner'; accountId: string } | { role: 'operator' };
 
@@ -103,6 +116,18 @@ export function createSupportService(deps: SupportServiceDeps) {
       });
     });
     return (await readCase(id))!;
+  }
+
+  /** Opens a case with its first message inside the caller's transaction, so it exists exactly when what caused it does. */
+  async function openSystemCase(trx: Trx, input: SystemCase): Promise<string> {
+    const id = input.id ?? newId();
+    const now = iso(clock.now());
+    await repo.insertCase(trx, {
+      id, account_id: input.accountId, category: input.category, subject: input.subject, description: input.description,
+      subscription_id: input.subscriptionId, status: 'open', created_at: now, updated_at: now,
+    });
+    await repo.insertMessage(trx, { id: newId(), case_id: id, author_type: 'system', author_id: null, body: input.message, created_at: now });
+    return id;
   }
 
   async function ownsSubscription(accountId: string, subscriptionId: string): Promise<boolean> {
@@ -221,7 +246,7 @@ export function createSupportService(deps: SupportServiceDeps) {
   }
 
   return {
-    openCase, subscriptionChoices, listOfAccount, listQueue, queueCounts, getOwn, getForOperator, isOwner, addMessage, changeStatus,
+    openCase, openSystemCase, subscriptionChoices, listOfAccount, listQueue, queueCounts, getOwn, getForOperator, isOwner, addMessage, changeStatus,
   };
 }
 

@@ -1,16 +1,20 @@
-// Test data and calls for support tests: subscriptions inserted directly, and the API calls the tests make.
+// Test data and calls for support tests: subscriptions made through the subscriptions service, and the API
+// calls the tests make.
 import type { App } from '../../app.ts';
-import { newId } from '../../lib/ids.ts';
-import type { SubscriptionStatus } from '../subscriptions/subscriptions.table.ts';
+import { systemActor } from '../audit/audit.service.ts';
+import { signUpForTrial } from '../subscriptions/subscriptions.testing.ts';
 
-/** A free-trial subscription of the account, as if it had signed up a moment ago. */
-export async function createSubscription(app: App, accountId: string, status: SubscriptionStatus = 'failed'): Promise<string> {
-  const id = newId();
-  const now = new Date().toISOString();
-  await app.services.db.insertInto('subscriptions').values({
-    id, account_id: accountId, offer: 'free-trial', redemption_id: null, status, credit_currency: 'USD', validity_days: 30,
-    starts_at: null, ends_at: null, external_id: null, profile: '{}', failure_reason: null, created_at: now, updated_at: now,
-  }).execute();
+/**
+ * A free-trial subscription of the account (verified, as the account factory makes them), signed up and
+ * moved on by the subscriptions service's own transitions: pending, provisioning, or failed for good.
+ */
+export async function createSubscription(app: App, accountId: string, status: 'pending' | 'provisioning' | 'failed' = 'failed'): Promise<string> {
+  const { subscriptions, db } = app.services;
+  const id = await signUpForTrial(app, accountId);
+  await db.transaction().execute(async (trx) => {
+    if (status === 'provisioning') await subscriptions.markProvisioning(trx, id, systemActor);
+    if (status === 'failed') await subscriptions.markFailed(trx, id, 'the platform said no (test)', systemActor);
+  });
   return id;
 }
 
