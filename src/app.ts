@@ -30,6 +30,7 @@ import { accountPages } from './modules/accounts/accounts.pages.tsx';
 import { organizationRoutes } from './modules/organizations/organizations.routes.ts';
 import { organizationPages } from './modules/organizations/organizations.pages.tsx';
 import { adminPages } from './modules/admin/admin.pages.tsx';
+import { mailRoutes } from './modules/mail/mail.routes.ts';
 import { redemptionRoutes } from './modules/redemptions/redemptions.routes.ts';
 import { redemptionPages } from './modules/redemptions/redemptions.pages.tsx';
 import { subscriptionRoutes } from './modules/subscriptions/subscriptions.routes.ts';
@@ -123,6 +124,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   await app.register(redemptionPages(context));
   await app.register(async (api) => accountRoutes(api, context), { prefix: '/api/v1' });
   await app.register(async (pages) => accountPages(pages, context));
+  await app.register(async (api) => mailRoutes(api, context), { prefix: '/api/v1' });
   await app.register(async (pages) => adminPages(pages, context));
   await app.register(async (api) => provisioningRoutes(api, context), { prefix: '/api/v1' });
   await app.register(async (api) => organizationRoutes(api, context), { prefix: '/api/v1' });
