@@ -1,7 +1,7 @@
 // Server-side sessions: an opaque random token in the cookie, only its hash in the database.
 import { createHash, randomBytes } from 'node:crypto';
 import Tokens from '@fastify/csrf';
-import type { Db } from '../../db/database.ts';
+import type { Db, DbOrTrx } from '../../db/database.ts';
 import { addMs, iso, type Clock } from '../../lib/clock.ts';
 import * as repo from './sessions.repository.ts';
 
@@ -112,8 +112,13 @@ export function createSessionService(deps: { db: Db; clock: Clock }) {
     await repo.updateSession(db, session.tokenHash, { data: JSON.stringify(data) });
   }
 
-  async function endOtherSessions(accountId: string, keep?: Session): Promise<void> {
+  async function endOtherSessions(accountId: string, keep?: { tokenHash: string }): Promise<void> {
     await repo.deleteSessionsOfAccount(db, accountId, keep?.tokenHash);
+  }
+
+  /** Every session of the account ends with the caller's transaction (a removed member is signed out at once). */
+  async function endAllSessions(trx: DbOrTrx, accountId: string): Promise<void> {
+    await repo.deleteSessionsOfAccount(trx, accountId);
   }
 
   async function purgeExpired(): Promise<number> {
@@ -124,7 +129,7 @@ export function createSessionService(deps: { db: Db; clock: Clock }) {
   const csrfToken = (session: Session) => csrfTokens.create(session.csrfSecret);
   const verifyCsrf = (session: Session, token: string) => csrfTokens.verify(session.csrfSecret, token);
 
-  return { start, resume, signIn, signOut, saveData, endOtherSessions, purgeExpired, csrfToken, verifyCsrf };
+  return { start, resume, signIn, signOut, saveData, endOtherSessions, endAllSessions, purgeExpired, csrfToken, verifyCsrf };
 }
 
 export type SessionService = ReturnType<typeof createSessionService>;
