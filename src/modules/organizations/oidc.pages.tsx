@@ -110,8 +110,8 @@ export async function oidcPages(app: FastifyInstance, context: ModuleContext) {
 
   pages.get('/signin/organization/callback', { schema: { ...hidden, querystring: CallbackQuery } }, async (request, reply) => {
     const ctx = await context.pages.pageContext(request, reply);
-    const { oidc: pending, ...rest } = ctx.session.data as typeof ctx.session.data & { oidc?: { startedAt?: string } };
-    const fresh = pending && Date.parse(pending.startedAt ?? '') > Date.now() - OIDC_TTL_MS;
+    const { oidc: pending, ...rest } = ctx.session.data;
+    const fresh = pending && Date.parse(pending.startedAt) > Date.now() - OIDC_TTL_MS;
     if (!pending || !fresh) {
       return sendPage(reply, <OidcProblemPage ctx={ctx} title="This sign-in has expired"
         message="It took too long, or it was started in another browser. Start again." retry="/signin/organization" />, 400);

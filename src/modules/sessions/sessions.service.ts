@@ -16,7 +16,8 @@ export interface SessionData {
   /** Where to go after signing in. */
   returnTo?: string;
   notice?: string;
-  oidc?: { organizationId: string; state: string; nonce: string; codeVerifier: string; returnTo?: string };
+  /** A sign-in through an organization's provider, from its start until the provider sends the browser back. */
+  oidc?: { organizationId: string; state: string; nonce: string; codeVerifier: string; startedAt: string };
   [key: string]: unknown;
 }
 
