@@ -27,6 +27,8 @@ import { codeRoutes } from './modules/codes/codes.routes.ts';
 import { auditRoutes } from './modules/audit/audit.routes.ts';
 import { accountRoutes } from './modules/accounts/accounts.routes.ts';
 import { accountPages } from './modules/accounts/accounts.pages.tsx';
+import { signInPages } from './modules/accounts/sign-in.pages.tsx';
+import { signUpPages } from './modules/accounts/sign-up.pages.tsx';
 import { organizationRoutes } from './modules/organizations/organizations.routes.ts';
 import { organizationPages } from './modules/organizations/organizations.pages.tsx';
 import { memberPages } from './modules/organizations/members.pages.tsx';
@@ -126,6 +128,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
   await app.register(redemptionRoutes(context), { prefix: '/api/v1' });
   await app.register(redemptionPages(context));
   await app.register(async (api) => accountRoutes(api, context), { prefix: '/api/v1' });
+  await app.register(async (pages) => signInPages(pages, context));
+  await app.register(async (pages) => signUpPages(pages, context));
   await app.register(async (pages) => accountPages(pages, context));
   await app.register(async (api) => mailRoutes(api, context), { prefix: '/api/v1' });
   await app.register(async (pages) => adminPages(pages, context));
