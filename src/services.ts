@@ -15,7 +15,11 @@ import { codeHasher, createCodeService } from './modules/codes/codes.service.ts'
 import { createRedemptionService } from './modules/redemptions/redemptions.service.ts';
 import { createMailService } from './modules/mail/mail.service.ts';
 import { createAccountService } from './modules/accounts/accounts.service.ts';
+import { createOrganizationalAccountService } from './modules/accounts/organizational-accounts.service.ts';
 import { createOrganizationService } from './modules/organizations/organizations.service.ts';
+import { createMemberService } from './modules/organizations/members.service.ts';
+import { createDomainService } from './modules/organizations/domains.service.ts';
+import { createOidcService } from './modules/organizations/oidc.service.ts';
 import { createSubscriptionEvents } from './modules/subscriptions/subscription-events.ts';
 import { createSubscriptionService } from './modules/subscriptions/subscriptions.service.ts';
 import { createCreditService } from './modules/credit/credit.service.ts';
@@ -58,7 +62,11 @@ export function createServices(infra: Infrastructure) {
   // Subscriptions ask the platform through this port; provisioning carries the requests out.
   const platformRequests = createPlatformRequests({ jobs: jobQueue });
   const subscriptions = createSubscriptionService({ db, clock, metrics: infra.metrics, audit, credit, settings, events: subscriptionEvents, redemptions, platform: platformRequests });
-  const organizations = createOrganizationService({ db, clock, config, metrics: infra.metrics, audit, mail, accounts });
+  const organizationalAccounts = createOrganizationalAccountService({ db, clock, sessions });
+  const organizations = createOrganizationService({ db, clock, config, metrics: infra.metrics, audit, accounts, organizationalAccounts });
+  const organizationMembers = createMemberService({ db, config, metrics: infra.metrics, audit, mail, accounts, organizationalAccounts });
+  const organizationDomains = createDomainService({ db, clock, audit });
+  const organizationSignIn = createOidcService({ db, config, metrics: infra.metrics, audit, accounts, organizationalAccounts });
   const support = createSupportService({ db, clock, config, audit, mail, subscriptions });
   const provisioning = createProvisioningService({
     db, clock, config, metrics: infra.metrics, audit, mail, accounts, subscriptions, support, credit, jobs: jobQueue, subscriptionEvents,
@@ -72,7 +80,7 @@ export function createServices(infra: Infrastructure) {
   ];
   // services:end — modules add their services above this line
   const close = async () => { for (const fn of closers) await fn(); };
-  return { db, config, clock, metrics: infra.metrics, redis: infra.redis, audit, apiKeys, sessions, campaigns, codes, subscriptionEvents, credit, settings, subscriptions, mail, accounts, redemptions, organizations, jobs, provisioning, support, housekeeping, close };
+  return { db, config, clock, metrics: infra.metrics, redis: infra.redis, audit, apiKeys, sessions, campaigns, codes, subscriptionEvents, credit, settings, subscriptions, mail, accounts, organizationalAccounts, redemptions, organizations, organizationMembers, organizationDomains, organizationSignIn, jobs, provisioning, support, housekeeping, close };
 }
 
 export type Services = ReturnType<typeof createServices>;

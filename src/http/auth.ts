@@ -5,7 +5,6 @@ import type { Config } from '../config.ts';
 import { DomainError } from '../lib/errors.ts';
 import type { Actor } from '../modules/audit/audit.service.ts';
 import type { AccountView } from '../modules/accounts/account-view.ts';
-import { toAccountView } from '../modules/accounts/account-view.ts';
 import type { ApiKeyService, ApiKeyView } from '../modules/apikeys/apikeys.service.ts';
 import { ABSOLUTE_TIMEOUT_MS, type Session, type SessionService } from '../modules/sessions/sessions.service.ts';
 
@@ -45,7 +44,7 @@ export function registerAuth(app: FastifyInstance, deps: { config: Config; sessi
     const resumed = await sessions.resume(token);
     if (!resumed) return;
     request.session = resumed.session;
-    request.account = resumed.account ? toAccountView(resumed.account) : null;
+    request.account = resumed.account ?? null;
   });
 
   // Cookie-authenticated API writes must be JSON and, when the browser says where it comes from, come from us.

@@ -63,5 +63,6 @@ export function refusalOf(error: unknown, reply: FastifyReply, options: RefusalO
   for (const e of listed) fields[rename(e.path)] ??= e.message;
   const field = special?.field ?? FIELD_OF_CODE[error.code];
   if (listed.length === 0 && field) fields[rename(field)] = message;
-  return { code: error.code, status: statusOf(error.code), message, fields, extra: error.extra };
+  const extra = error instanceof TooManyAttemptsError ? { ...error.extra, retryAfterSeconds: error.retryAfterSeconds } : error.extra;
+  return { code: error.code, status: statusOf(error.code), message, fields, extra };
 }

@@ -1,10 +1,13 @@
 import type { Insertable, Selectable, Updateable } from 'kysely';
 import type { DbOrTrx } from '../../db/database.ts';
-import type { AccountTable, AccountTokenPurpose, AccountTokenTable } from './accounts.table.ts';
+import type { AccountTable, AccountTokenPurpose, AccountTokenTable, OrganizationRole } from './accounts.table.ts';
 
 export type AccountRow = Selectable<AccountTable> & { organization_name: string | null };
 export type AccountTokenRow = Selectable<AccountTokenTable>;
+export type MemberRow = Selectable<AccountTable>;
 
+// The accounts' rows read with the name of their organization: a read-only join on the organizations
+// module's table, so every account view can say which organization it belongs to.
 function selectAccounts(db: DbOrTrx) {
   return db.selectFrom('accounts')
     .leftJoin('organizations', 'organizations.id', 'accounts.organization_id')
@@ -73,13 +76,97 @@ export async function expireTokens(db: DbOrTrx, accountId: string, purpose: Acco
 
 export const normalizeEmail = (email: string): string => email.trim().toLowerCase();
 
-/** A unique index refused the row (SQLite and PostgreSQL say it differently). */
-export function isUniqueViolation(error: unknown): boolean {
-  const e = error as { code?: string } | null;
-  return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE';
-}
-
 export async function operatorAdminEmails(db: DbOrTrx): Promise<string[]> {
   const rows = await db.selectFrom('accounts').select('email').where('operator_admin', '=', 1).orderBy('email').execute();
   return rows.map((r) => r.email);
+}
+
+export async function deleteTokensOfAccount(db: DbOrTrx, accountId: string): Promise<void> {
+  await db.deleteFrom('account_tokens').where('account_id', '=', accountId).execute();
+}
+
+// ---- members of an organization ---------------------------------------------
+// Members are the organizational accounts of an organization that still hold a role; a removed member's
+// account keeps its row (its redemptions and subscriptions point at it) but loses its role and email key.
+
+function members(db: DbOrTrx, organizationId: string) {
+  return db.selectFrom('accounts').selectAll()
+    .where('kind', '=', 'organizational').where('organization_id', '=', organizationId)
+    .where('organization_role', 'is not', null);
+}
+
+export async function listMembers(db: DbOrTrx, organizationId: string): Promise<MemberRow[]> {
+  return members(db, organizationId).orderBy('created_at').orderBy('id').execute();
+}
+
+export async function findMember(db: DbOrTrx, organizationId: string, accountId: string): Promise<MemberRow | undefined> {
+  return members(db, organizationId).where('id', '=', accountId).executeTakeFirst();
+}
+
+export async function findMemberByEmail(db: DbOrTrx, organizationId: string, emailNormalized: string): Promise<MemberRow | undefined> {
+  return members(db, organizationId).where('email_normalized', '=', emailNormalized).executeTakeFirst();
+}
+
+export async function findMemberBySubject(db: DbOrTrx, organizationId: string, subject: string): Promise<MemberRow | undefined> {
+  return members(db, organizationId).where('oidc_subject', '=', subject).executeTakeFirst();
+}
+
+export async function countAdmins(db: DbOrTrx, organizationId: string): Promise<number> {
+  const row = await members(db, organizationId).clearSelect()
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('organization_role', '=', 'admin').executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** The oldest admin. */
+export async function findFirstAdmin(db: DbOrTrx, organizationId: string): Promise<MemberRow | undefined> {
+  return members(db, organizationId).where('organization_role', '=', 'admin').orderBy('created_at').limit(1).executeTakeFirst();
+}
+
+export async function setMemberRole(db: DbOrTrx, organizationId: string, accountId: string, role: OrganizationRole, at: string): Promise<boolean> {
+  const result = await db.updateTable('accounts').set({ organization_role: role, updated_at: at })
+    .where('kind', '=', 'organizational').where('organization_id', '=', organizationId)
+    .where('id', '=', accountId).where('organization_role', 'is not', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/** Binds an OpenID subject to a member that has none yet; the provider has vouched for the email too. */
+export async function linkOidcSubject(db: DbOrTrx, accountId: string, subject: string, at: string): Promise<boolean> {
+  const result = await db.updateTable('accounts')
+    .set((eb) => ({
+      oidc_subject: subject, updated_at: at,
+      email_verified_at: eb.fn.coalesce('email_verified_at', eb.val(at)),
+    }))
+    .where('id', '=', accountId).where('oidc_subject', 'is', null).where('organization_role', 'is not', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/** An invited member chose a password: the invitation link proved the email. */
+export async function setInitialPassword(db: DbOrTrx, accountId: string, passwordHash: string, at: string): Promise<boolean> {
+  const result = await db.updateTable('accounts')
+    .set((eb) => ({
+      password_hash: passwordHash, updated_at: at,
+      email_verified_at: eb.fn.coalesce('email_verified_at', eb.val(at)),
+    }))
+    .where('id', '=', accountId).where('kind', '=', 'organizational').where('organization_role', 'is not', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/**
+ * Ends a membership while keeping the account's history: no role, no password, no OpenID subject, and an
+ * email key no sign-in, reset or invitation can match, so the same email can be invited again.
+ */
+export async function detachMember(db: DbOrTrx, organizationId: string, accountId: string, at: string): Promise<boolean> {
+  const result = await db.updateTable('accounts')
+    .set({
+      organization_role: null, password_hash: null, oidc_subject: null,
+      email_normalized: `removed:${accountId}`, updated_at: at,
+    })
+    .where('kind', '=', 'organizational').where('organization_id', '=', organizationId)
+    .where('id', '=', accountId).where('organization_role', 'is not', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
 }

@@ -1,10 +1,9 @@
-// API: personal accounts, email verification, password reset, the signed-in account, sessions, and the
-// operator's read of the mail outbox.
+// API: personal accounts, email verification, password reset, the signed-in account and sessions.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { ModuleContext } from '../../http/module-context.ts';
-import { requireAccount, requireOperator } from '../../http/auth.ts';
+import { requireAccount } from '../../http/auth.ts';
 import { DomainError } from '../../lib/errors.ts';
 import { publicAccount } from './account-view.ts';
 
@@ -37,15 +36,9 @@ const SignInBody = Type.Object({
   organizationId: Type.Optional(text(100)),
 }, { additionalProperties: false });
 
-const MailSchema = Type.Object({
-  id: Type.String(), to: Type.String(), subject: Type.String(), text: Type.String(), html: Type.Union([Type.String(), Type.Null()]),
-  createdAt: Type.String(), sentAt: Type.Union([Type.String(), Type.Null()]), attempts: Type.Integer(),
-  lastError: Type.Union([Type.String(), Type.Null()]),
-}, { additionalProperties: false });
-
 export async function accountRoutes(app: FastifyInstance, context: ModuleContext) {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
-  const { accounts, sessions, mail } = context.services;
+  const { accounts, sessions } = context.services;
 
   api.post('/accounts', {
     schema: { tags: ['accounts'], summary: 'Create a personal account; a verification link is emailed', body: SignUpBody, response: { 201: AccountSchema } },
@@ -119,17 +112,6 @@ export async function accountRoutes(app: FastifyInstance, context: ModuleContext
     context.cookies.clearSessionCookie(reply);
     return reply.code(204).send(null);
   });
-
-  api.get('/outbox', {
-    preHandler: requireOperator,
-    schema: {
-      tags: ['operator'], summary: 'Mail kept in the outbox, newest first',
-      querystring: Type.Object({ limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,3}$' })), before: Type.Optional(text(40)) }, { additionalProperties: false }),
-      response: { 200: Type.Object({ items: Type.Array(MailSchema) }, { additionalProperties: false }) },
-    },
-  }, async (request) => ({
-    items: await mail.list({ limit: request.query.limit ? Number(request.query.limit) : undefined, before: request.query.before }),
-  }));
 }
 
 /** Signing in from another site's page is refused even without a session yet (login CSRF). */

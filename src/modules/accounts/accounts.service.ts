@@ -1,10 +1,11 @@
 // Accounts: personal sign-up, email verification, passwords and their reset, sign-in with the choice
-// between the accounts one email holds, profiles and operator admins. Organizational accounts are
-// created by the organizations module, which uses issueToken/consumeToken and the mail service.
+// between the accounts one email holds, profiles and operator admins. The organizations module keeps its
+// members' accounts through organizational-accounts.service.ts, and uses the tokens, views and mail here.
 import { createHmac, randomBytes } from 'node:crypto';
 import type { Config } from '../../config.ts';
 import { deriveKey } from '../../config.ts';
 import type { Db, DbOrTrx } from '../../db/database.ts';
+import { isUniqueViolation } from '../../db/unique-violation.ts';
 import type { Metrics } from '../../lib/metrics.ts';
 import { addMs, iso, type Clock } from '../../lib/clock.ts';
 import { DomainError, NotFoundError, ValidationError, type FieldError } from '../../lib/errors.ts';
@@ -108,7 +109,7 @@ export function createAccountService(deps: {
   async function createPersonalAccount(input: PersonalAccountInput, actor?: Actor): Promise<AccountView> {
     const fields = checkProfile(input);
     const email = input.email.trim();
-    const passwordProblem = passwordError(input.password);
+    const passwordProblem = checkNewPassword(input.password);
     if (fields.length > 0) throw new ValidationError(passwordProblem ? [...fields, passwordProblem.error] : fields);
     if (passwordProblem) throw passwordProblem.cause;
     if (await repo.findPersonalAccountByEmail(db, email)) throw emailTaken();
@@ -129,13 +130,18 @@ export function createAccountService(deps: {
         return issueToken(trx, id, 'verify_email', VERIFY_EMAIL_TTL_MS);
       });
     } catch (error) {
-      if (repo.isUniqueViolation(error)) throw emailTaken();
+      if (isUniqueViolation(error)) throw emailTaken();
       throw error;
     }
     metrics.accountsCreated.inc({ kind: 'personal' });
     const account = await view(db, id);
     await mail.send(mails.verifyEmail(config.publicUrl, account, token));
     return account;
+  }
+
+  /** The verification link for an account another module created (an organization's first admin), with its token. */
+  async function mailVerificationLink(account: AccountView, token: string): Promise<void> {
+    await mail.send(mails.verifyEmail(config.publicUrl, account, token));
   }
 
   async function verifyEmail(token: string): Promise<AccountView> {
@@ -265,8 +271,9 @@ export function createAccountService(deps: {
 
   // ---- profile ------------------------------------------------------------------
 
-  async function findAccount(id: string): Promise<AccountView | undefined> {
-    const row = await repo.findAccountById(db, id);
+  /** With the caller's transaction when it reads what that transaction wrote. */
+  async function findAccount(id: string, handle: DbOrTrx = db): Promise<AccountView | undefined> {
+    const row = await repo.findAccountById(handle, id);
     return row ? toAccountView(row) : undefined;
   }
 
@@ -334,7 +341,7 @@ export function createAccountService(deps: {
   }
 
   return {
-    issueToken, consumeToken, tokenHolder, createPersonalAccount, verifyEmail, resendVerification, setPassword,
+    issueToken, consumeToken, tokenHolder, createPersonalAccount, mailVerificationLink, verifyEmail, resendVerification, setPassword,
     requestPasswordReset, confirmPasswordReset, changePassword, authenticate, resolveChoice, findAccount,
     updateProfile, createOperatorAdmin, operatorAdminEmails,
   };
@@ -359,7 +366,7 @@ const emailTaken = () => new DomainError('email_taken', 'A personal account with
   errors: [{ path: 'email', message: 'A personal account with this email already exists.' }],
 });
 
-// ---- input rules (shared with the organizations module) --------------------------
+// ---- input rules (the organizations module checks its members' with them too) -------------
 
 const EMAIL_PATTERN = /^[^\s@<>()[\]\\,;:"]+@[^\s@<>()[\]\\,;:".]+(\.[^\s@<>()[\]\\,;:".]+)+$/;
 
@@ -391,13 +398,17 @@ function checkProfile(input: PersonalAccountInput): FieldError[] {
   return [...checkEmail(input.email), ...checkDisplayName(input.displayName), ...checkCountry(input.country)];
 }
 
-function passwordError(password: string): { error: FieldError; cause: DomainError } | undefined {
+/**
+ * What is wrong with a new password, if anything: the field error to list with the form's others, and the
+ * error to throw when it is the only one (`weak_password`, or a validation error when too long).
+ */
+export function checkNewPassword(password: unknown, path = 'password'): { error: FieldError; cause: DomainError } | undefined {
   if (typeof password !== 'string') {
-    const error = { path: 'password', message: 'Enter a password.' };
+    const error = { path, message: 'Enter a password.' };
     return { error, cause: new ValidationError([error]) };
   }
   try {
-    assertPasswordAllowed(password);
+    assertPasswordAllowed(password, path);
     return undefined;
   } catch (cause) {
     const errors = (cause as DomainError).extra.errors as FieldError[];

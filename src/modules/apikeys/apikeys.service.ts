@@ -4,6 +4,7 @@ import { iso, type Clock } from '../../lib/clock.ts';
 import { newId } from '../../lib/ids.ts';
 import { ValidationError } from '../../lib/errors.ts';
 import type { AuditService } from '../audit/audit.service.ts';
+import * as repo from './apikeys.repository.ts';
 import type { ApiKeyScope } from './apikeys.table.ts';
 
 export interface ApiKeyView {
@@ -34,19 +35,18 @@ export function createApiKeyService(deps: { db: Db; clock: Clock; key: Buffer; a
       created_at: iso(clock.now()), last_used_at: null, revoked_at: null,
     };
     await db.transaction().execute(async (trx) => {
-      await trx.insertInto('api_keys').values(row).execute();
+      await repo.insertApiKey(trx, row);
       await audit.record(trx, { type: 'system', id: null, label: actorLabel }, 'apikey.created', 'api_key', row.id, { name, scope: row.scope });
     });
     return { key: plain, apiKey: toView(row) };
   }
 
   async function authenticate(plain: string): Promise<ApiKeyView | undefined> {
-    const row = await db.selectFrom('api_keys').selectAll()
-      .where('key_hash', '=', hash(plain)).where('revoked_at', 'is', null).executeTakeFirst();
+    const row = await repo.findLiveApiKey(db, hash(plain));
     if (!row) return undefined;
     const now = clock.now();
     if (!row.last_used_at || now.getTime() - Date.parse(row.last_used_at) > 60_000) {
-      await db.updateTable('api_keys').set({ last_used_at: iso(now) }).where('id', '=', row.id).execute();
+      await repo.touchApiKey(db, row.id, iso(now));
     }
     return toView(row);
   }
@@ -56,6 +56,6 @@ export function createApiKeyService(deps: { db: Db; clock: Clock; key: Buffer; a
 
 export type ApiKeyService = ReturnType<typeof createApiKeyService>;
 
-function toView(row: { id: string; name: string; scope: ApiKeyScope; prefix: string; created_at: string; last_used_at: string | null }): ApiKeyView {
+function toView(row: repo.ApiKeyRow): ApiKeyView {
   return { id: row.id, name: row.name, scope: row.scope, prefix: row.prefix, createdAt: row.created_at, lastUsedAt: row.last_used_at };
 }

@@ -1,9 +1,8 @@
-import type { Insertable } from 'kysely';
 import type { Db, DbOrTrx } from '../../db/database.ts';
-import { prepared } from '../../db/prepared.ts';
 import { iso, type Clock } from '../../lib/clock.ts';
 import { newId } from '../../lib/ids.ts';
-import type { ActorType, AuditEventTable } from './audit.table.ts';
+import * as repo from './audit.repository.ts';
+import type { ActorType } from './audit.table.ts';
 
 /** Who did something: an API key, an operator admin, a recipient's account, or cloudpass itself. */
 export interface Actor {
@@ -23,31 +22,30 @@ export interface AuditEventView {
   details: Record<string, unknown>;
 }
 
-const insertEvent = prepared((db, row: Insertable<AuditEventTable>) => db.insertInto('audit_events').values(row));
-
 export function createAuditService(deps: { db: Db; clock: Clock }) {
   const { db, clock } = deps;
 
   /** Written inside the caller's transaction, so the trail and the change land together. */
   async function record(trx: DbOrTrx, actor: Actor, action: string, subjectType: string, subjectId: string | null, details: Record<string, unknown> = {}) {
-    await insertEvent.affected(trx, {
+    await repo.insertEvent(trx, {
       id: newId(), at: iso(clock.now()), actor_type: actor.type, actor_id: actor.id, actor_label: actor.label,
       action, subject_type: subjectType, subject_id: subjectId, details: JSON.stringify(details),
     });
   }
 
   async function list(options: { limit?: number; before?: string; subjectId?: string } = {}): Promise<AuditEventView[]> {
-    let query = db.selectFrom('audit_events').selectAll().orderBy('at', 'desc').orderBy('id', 'desc').limit(Math.min(options.limit ?? 100, 500));
-    if (options.before) query = query.where('at', '<', options.before);
-    if (options.subjectId) query = query.where('subject_id', '=', options.subjectId);
-    const rows = await query.execute();
-    return rows.map((r) => ({
-      id: r.id, at: r.at, actor: { type: r.actor_type, id: r.actor_id, label: r.actor_label }, action: r.action,
-      subject: { type: r.subject_type, id: r.subject_id }, details: JSON.parse(r.details) as Record<string, unknown>,
-    }));
+    const rows = await repo.listEvents(db, { limit: Math.min(options.limit ?? 100, 500), before: options.before, subjectId: options.subjectId });
+    return rows.map(toAuditEventView);
   }
 
   return { record, list };
 }
 
 export type AuditService = ReturnType<typeof createAuditService>;
+
+function toAuditEventView(r: repo.AuditEventRow): AuditEventView {
+  return {
+    id: r.id, at: r.at, actor: { type: r.actor_type, id: r.actor_id, label: r.actor_label }, action: r.action,
+    subject: { type: r.subject_type, id: r.subject_id }, details: JSON.parse(r.details) as Record<string, unknown>,
+  };
+}

@@ -1,5 +1,7 @@
-// Email domains an organization claims, and the DNS record that proves a claim.
+// Email domains an organization claims, and the DNS record that proves a claim: the rules without I/O.
+import { randomBytes } from 'node:crypto';
 import { domainToASCII } from 'node:url';
+import type { FieldError } from '../../lib/errors.ts';
 
 export const DNS_RECORD_PREFIX = '_cloudpass-verification';
 
@@ -29,4 +31,16 @@ export const dnsRecordName = (domain: string): string => `${DNS_RECORD_PREFIX}.$
 /** resolveTxt answers each record as the chunks it was published in; a long token may be split. */
 export function txtRecordsContain(records: string[][], token: string): boolean {
   return records.some((chunks) => chunks.join('').trim() === token);
+}
+
+/** The field error for a domain typed into a form or the API, if any. */
+export function checkDomain(domain: unknown, path = 'domain'): FieldError[] {
+  if (typeof domain !== 'string' || domain.trim() === '') return [{ path, message: 'Enter a domain, such as example.com.' }];
+  if (!normalizeDomain(domain)) return [{ path, message: 'Enter a domain name such as example.com (without https:// or @).' }];
+  return [];
+}
+
+/** A claim on a domain that no organization has proven yet. */
+export function newDomainRow(organizationId: string, domain: string, now: string) {
+  return { organization_id: organizationId, domain, verification_token: `cloudpass-${randomBytes(18).toString('base64url')}`, verified_at: null, created_at: now };
 }

@@ -7,7 +7,7 @@ import { actorOf } from '../../http/auth.ts';
 import { DomainError } from '../../lib/errors.ts';
 import { publicAccount } from '../accounts/account-view.ts';
 import { AccountSchema } from '../accounts/accounts.routes.ts';
-import type { Viewer } from './organizations.service.ts';
+import type { Viewer } from './organization-access.ts';
 
 const text = (maxLength: number, description?: string) => Type.String({ maxLength, ...(description ? { description } : {}) });
 const nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
@@ -66,7 +66,7 @@ const NoContent = { 204: Type.Null() };
 
 export async function organizationRoutes(app: FastifyInstance, context: ModuleContext) {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
-  const { organizations, sessions } = context.services;
+  const { organizations, organizationMembers: members, organizationDomains: domains, organizationSignIn: oidc, sessions } = context.services;
   const tags = ['organizations'];
 
   api.post('/organizations', {
@@ -89,7 +89,7 @@ export async function organizationRoutes(app: FastifyInstance, context: ModuleCo
       tags, summary: 'Members of the organization (its admins, or an operator)', params: OrganizationParams,
       response: { 200: Type.Object({ items: Type.Array(MemberSchema) }, { additionalProperties: false }) },
     },
-  }, async (request) => ({ items: await organizations.listMembers(request.params.id, viewerOf(request)) }));
+  }, async (request) => ({ items: await members.listMembers(request.params.id, viewerOf(request)) }));
 
   api.post('/organizations/:id/members', {
     schema: {
@@ -99,7 +99,7 @@ export async function organizationRoutes(app: FastifyInstance, context: ModuleCo
       response: { 201: MemberSchema },
     },
   }, async (request, reply) => {
-    const member = await organizations.addMember(request.params.id, request.body, viewerOf(request), actorOf(request));
+    const member = await members.addMember(request.params.id, request.body, viewerOf(request), actorOf(request));
     return reply.code(201).send(member);
   });
 
@@ -109,7 +109,7 @@ export async function organizationRoutes(app: FastifyInstance, context: ModuleCo
       params: MemberParams, body: Type.Object({ role: Role }, { additionalProperties: false }), response: { 200: MemberSchema },
     },
   }, async (request) =>
-    organizations.setMemberRole(request.params.id, request.params.accountId, request.body.role, viewerOf(request), actorOf(request)));
+    members.setMemberRole(request.params.id, request.params.accountId, request.body.role, viewerOf(request), actorOf(request)));
 
   api.delete('/organizations/:id/members/:accountId', {
     schema: {
@@ -117,7 +117,7 @@ export async function organizationRoutes(app: FastifyInstance, context: ModuleCo
       params: MemberParams, response: NoContent,
     },
   }, async (request, reply) => {
-    await organizations.removeMember(request.params.id, request.params.accountId, viewerOf(request), actorOf(request));
+    await members.removeMember(request.params.id, request.params.accountId, viewerOf(request), actorOf(request));
     return reply.code(204).send(null);
   });
 
@@ -127,14 +127,14 @@ export async function organizationRoutes(app: FastifyInstance, context: ModuleCo
       body: Type.Object({ domain: text(1000) }, { additionalProperties: false }), response: { 201: DomainSchema },
     },
   }, async (request, reply) => {
-    const domain = await organizations.addDomain(request.params.id, request.body.domain, viewerOf(request), actorOf(request));
+    const domain = await domains.addDomain(request.params.id, request.body.domain, viewerOf(request), actorOf(request));
     return reply.code(201).send(domain);
   });
 
   api.delete('/organizations/:id/domains/:domain', {
     schema: { tags, summary: 'Drop a domain (admins)', params: DomainParams, response: NoContent },
   }, async (request, reply) => {
-    await organizations.removeDomain(request.params.id, request.params.domain, viewerOf(request), actorOf(request));
+    await domains.removeDomain(request.params.id, request.params.domain, viewerOf(request), actorOf(request));
     return reply.code(204).send(null);
   });
 
@@ -143,7 +143,7 @@ export async function organizationRoutes(app: FastifyInstance, context: ModuleCo
       tags, summary: 'Verify a domain: admins by its DNS TXT record; an operator marks it verified',
       params: DomainParams, response: { 200: DomainSchema },
     },
-  }, async (request) => organizations.verifyDomain(request.params.id, request.params.domain, viewerOf(request), actorOf(request)));
+  }, async (request) => domains.verifyDomain(request.params.id, request.params.domain, viewerOf(request), actorOf(request)));
 
   api.put('/organizations/:id/oidc', {
     schema: {
@@ -155,12 +155,12 @@ export async function organizationRoutes(app: FastifyInstance, context: ModuleCo
       }, { additionalProperties: false }),
       response: { 200: OidcSchema },
     },
-  }, async (request) => organizations.configureOidc(request.params.id, request.body, viewerOf(request), actorOf(request)));
+  }, async (request) => oidc.configureOidc(request.params.id, request.body, viewerOf(request), actorOf(request)));
 
   api.delete('/organizations/:id/oidc', {
     schema: { tags, summary: 'Stop signing in through the provider (admins)', params: OrganizationParams, response: NoContent },
   }, async (request, reply) => {
-    await organizations.removeOidc(request.params.id, viewerOf(request), actorOf(request));
+    await oidc.removeOidc(request.params.id, viewerOf(request), actorOf(request));
     return reply.code(204).send(null);
   });
 
@@ -176,7 +176,7 @@ export async function organizationRoutes(app: FastifyInstance, context: ModuleCo
     if (origin !== undefined && origin !== context.config.publicUrl.origin) {
       throw new DomainError('origin_mismatch', 'This request comes from another site and was refused.');
     }
-    const account = await organizations.acceptInvitation(request.body.token, request.body.password);
+    const account = await members.acceptInvitation(request.body.token, request.body.password);
     const { token } = await sessions.signIn(request.session ?? undefined, account.id);
     context.cookies.setSessionCookie(reply, token);
     return { account: publicAccount(account) };

@@ -7,7 +7,7 @@ import { describeEachDatabase } from '../../testing/harness.ts';
 import { apiKeyHeader, createAccount, signedInCookie, uniqueEmail } from '../../testing/factories.ts';
 import { openPage, postForm, sessionCookie } from '../../testing/pages.ts';
 import { linkToken, startSmtpReceiver } from '../mail/smtp-receiver.ts';
-import { createOrganizationService } from './organizations.service.ts';
+import { createDomainService } from './domains.service.ts';
 import { normalizeDomain } from './domains.ts';
 import { openSecret, sealSecret } from '../../lib/secret-box.ts';
 import { parseIssuer } from './oidc-client.ts';
@@ -277,7 +277,7 @@ describeEachDatabase('organizations', (ctx) => {
     const record = org.organization.domains[0]!.dnsRecord;
     const published = new Map<string, string[][]>();
     const dnsLookups: string[] = [];
-    const service = createOrganizationService({
+    const service = createDomainService({
       ...app.services,
       resolveTxt: async (name) => {
         dnsLookups.push(name);
@@ -378,7 +378,7 @@ describeEachDatabase('organizations', (ctx) => {
     assert.match(after.body, /We sent an invitation/);
     assert.match(after.body, /Form Member/);
     await receiver.waitFor(email, (m) => m.text.includes('/invitation?token='));
-    const memberId = (await app.services.organizations.listMembers(org.organization.id, { operator: true, account: null })).find((m) => m.email === email)!.id;
+    const memberId = (await app.services.organizationMembers.listMembers(org.organization.id, { operator: true, account: null })).find((m) => m.email === email)!.id;
 
     const promote = await postForm(app, `/organization/members/${memberId}/role`, adminCookie, { _csrf: page.csrf!, role: 'admin' });
     assert.equal(promote.statusCode, 303);
@@ -388,7 +388,7 @@ describeEachDatabase('organizations', (ctx) => {
     assert.equal(noCsrf.statusCode, 403, 'a form without the CSRF token changes nothing');
     const removed = await postForm(app, `/organization/members/${memberId}/remove`, adminCookie, { _csrf: confirm.csrf! });
     assert.equal(removed.statusCode, 303);
-    const members = await app.services.organizations.listMembers(org.organization.id, { operator: true, account: null });
+    const members = await app.services.organizationMembers.listMembers(org.organization.id, { operator: true, account: null });
     assert.ok(!members.some((m) => m.id === memberId));
 
     const signedOut = await app.inject({ url: '/organization', headers: { accept: 'text/html' } });

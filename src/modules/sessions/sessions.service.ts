@@ -1,9 +1,8 @@
 // Server-side sessions: an opaque random token in the cookie, only its hash in the database.
 import { createHash, randomBytes } from 'node:crypto';
 import Tokens from '@fastify/csrf';
-import type { Db } from '../../db/database.ts';
+import type { Db, DbOrTrx } from '../../db/database.ts';
 import { addMs, iso, type Clock } from '../../lib/clock.ts';
-import type { AccountRow } from '../accounts/accounts.repository.ts';
 import * as repo from './sessions.repository.ts';
 
 export const IDLE_TIMEOUT_MS = 30 * 60 * 1000;
@@ -17,8 +16,27 @@ export interface SessionData {
   /** Where to go after signing in. */
   returnTo?: string;
   notice?: string;
-  oidc?: { organizationId: string; state: string; nonce: string; codeVerifier: string; returnTo?: string };
+  /** A sign-in through an organization's provider, from its start until the provider sends the browser back. */
+  oidc?: { organizationId: string; state: string; nonce: string; codeVerifier: string; startedAt: string };
   [key: string]: unknown;
+}
+
+/**
+ * Who a session is signed in as: everything a request needs of its account (pages, guards, the audit
+ * actor), read with the session in one query. The same shape as the accounts module's AccountView, which
+ * src/http/auth.ts assigns it to, so the compiler says when the two drift apart.
+ */
+export interface SignedInAccount {
+  id: string;
+  email: string;
+  displayName: string;
+  kind: 'personal' | 'organizational';
+  organization: { id: string; name: string } | null;
+  emailVerified: boolean;
+  country: string;
+  operatorAdmin: boolean;
+  organizationRole: 'admin' | 'member' | null;
+  hasPassword: boolean;
 }
 
 export interface Session {
@@ -55,10 +73,10 @@ export function createSessionService(deps: { db: Db; clock: Clock }) {
   }
 
   /**
-   * The live session for a cookie token with its signed-in account's row, or undefined when unknown,
-   * idle too long or past its end.
+   * The live session for a cookie token with its signed-in account, or undefined when unknown, idle too
+   * long or past its end.
    */
-  async function resume(token: string): Promise<{ session: Session; account: AccountRow | undefined } | undefined> {
+  async function resume(token: string): Promise<{ session: Session; account: SignedInAccount | undefined } | undefined> {
     const tokenHash = hashSessionToken(token);
     const found = await repo.findSessionWithAccount(db, tokenHash);
     if (!found) return undefined;
@@ -70,7 +88,7 @@ export function createSessionService(deps: { db: Db; clock: Clock }) {
       return undefined;
     }
     if (idleSince >= TOUCH_INTERVAL_MS) await repo.updateSession(db, tokenHash, { last_seen_at: iso(now) });
-    return { session: toSession(row), account: found.account };
+    return { session: toSession(row), account: found.account && toSignedInAccount(found.account) };
   }
 
   /** Signing in always issues a new token (no fixation); what the visitor was doing is carried over. */
@@ -95,8 +113,13 @@ export function createSessionService(deps: { db: Db; clock: Clock }) {
     await repo.updateSession(db, session.tokenHash, { data: JSON.stringify(data) });
   }
 
-  async function endOtherSessions(accountId: string, keep?: Session): Promise<void> {
+  async function endOtherSessions(accountId: string, keep?: { tokenHash: string }): Promise<void> {
     await repo.deleteSessionsOfAccount(db, accountId, keep?.tokenHash);
+  }
+
+  /** Every session of the account ends with the caller's transaction (a removed member is signed out at once). */
+  async function endAllSessions(trx: DbOrTrx, accountId: string): Promise<void> {
+    await repo.deleteSessionsOfAccount(trx, accountId);
   }
 
   async function purgeExpired(): Promise<number> {
@@ -107,7 +130,7 @@ export function createSessionService(deps: { db: Db; clock: Clock }) {
   const csrfToken = (session: Session) => csrfTokens.create(session.csrfSecret);
   const verifyCsrf = (session: Session, token: string) => csrfTokens.verify(session.csrfSecret, token);
 
-  return { start, resume, signIn, signOut, saveData, endOtherSessions, purgeExpired, csrfToken, verifyCsrf };
+  return { start, resume, signIn, signOut, saveData, endOtherSessions, endAllSessions, purgeExpired, csrfToken, verifyCsrf };
 }
 
 export type SessionService = ReturnType<typeof createSessionService>;
@@ -120,5 +143,20 @@ function toSession(row: repo.SessionRow): Session {
     data: JSON.parse(row.data) as SessionData,
     createdAt: row.created_at,
     expiresAt: row.expires_at,
+  };
+}
+
+function toSignedInAccount(row: repo.SessionAccountRow): SignedInAccount {
+  return {
+    id: row.id,
+    email: row.email,
+    displayName: row.display_name,
+    kind: row.kind,
+    organization: row.organization_id ? { id: row.organization_id, name: row.organization_name ?? '' } : null,
+    emailVerified: row.email_verified_at !== null,
+    country: row.country,
+    operatorAdmin: row.operator_admin === 1,
+    organizationRole: row.organization_role,
+    hasPassword: Boolean(row.has_password),
   };
 }
