@@ -18,13 +18,13 @@ import {
 import { countryName } from '../../lib/countries.ts';
 import { Layout } from '../../web/layout.tsx';
 import { sendPage } from '../../web/render.ts';
+import { RedeemSteps } from '../redemptions/redeem-steps.tsx';
 import type { AccountView } from '../accounts/account-view.ts';
 import { splitDisplayName, type ProfileField } from './activation-profile.ts';
 import { allows, TERMINAL_STATUSES, type SubscriptionStatus } from './subscription-status.ts';
 import type { ActivationRequest, Offer, PassForActivation, SubscriptionView } from './subscriptions.service.ts';
 
 const PROFILE_FIELDS: readonly ProfileField[] = ['firstName', 'lastName', 'email', 'country', 'phone', 'company', 'addressLine', 'city', 'postalCode'];
-const REDEEM_STEPS = ['Promo code', 'Account', 'Confirm', 'Activate'] as const;
 const SETUP_STEPS = ['Signed up', 'Setting up', 'Ready'] as const;
 const cancellable = (status: SubscriptionStatus) => allows('cancellation', status);
 /** The service names profile fields `profile.<field>`; the form names them `<field>`. */
@@ -319,7 +319,7 @@ function ActivatePassPage(props: { ctx: PageContext; pass: PassForActivation; ac
   const { pass } = props;
   return (
     <Layout title="Activate your subscription" account={props.ctx.account} csrfToken={props.ctx.csrfToken}>
-      <Steps steps={REDEEM_STEPS} current={3} label="Redeeming your pass" />
+      <RedeemSteps current="activate" />
       <h1>Activate your subscription</h1>
       <p class="lead">Your promo code is redeemed. Fill in your details to create the subscription.</p>
       <PassSummary pass={pass} />
