@@ -10,6 +10,7 @@ import type { LayoutAccount } from '../web/layout.tsx';
 import { Layout } from '../web/layout.tsx';
 import { sendPage } from '../web/render.ts';
 import type { Problem } from './problem.ts';
+import { MultiLineText, SingleLineText } from './schemas.ts';
 
 export interface PageContext {
   session: Session;
@@ -66,10 +67,15 @@ export function layoutAccount(request: FastifyRequest): LayoutAccount | null {
   };
 }
 
-/** Page form bodies: every field an optional string up to `maxLength`; `_csrf` is listed, or validation would strip it. */
-export function formBody(names: readonly string[] = [], maxLength = 10_000) {
+/**
+ * Page form bodies: every field an optional line of text up to `maxLength` (no control characters, see
+ * src/http/schemas.ts), the `multiLine` ones several lines; `_csrf` is listed, or validation would strip it.
+ */
+export function formBody(names: readonly string[] = [], maxLength = 10_000, multiLine: readonly string[] = []) {
   const properties: Record<string, TOptional<TString>> = {};
-  for (const name of ['_csrf', ...names]) properties[name] = Type.Optional(Type.String({ maxLength }));
+  for (const name of ['_csrf', ...names]) {
+    properties[name] = Type.Optional(multiLine.includes(name) ? MultiLineText({ maxLength }) : SingleLineText({ maxLength }));
+  }
   return Type.Object(properties);
 }
 
@@ -112,6 +118,7 @@ export function sendErrorPage(request: FastifyRequest, reply: FastifyReply, body
     <Layout title={title} account={layoutAccount(request)}>
       <h1>{title}</h1>
       <p>{body.status === 404 ? 'There is nothing at this address.' : body.detail}</p>
+      {body.errors?.length ? <ul>{body.errors.map((e) => <li>{e.path ? `${e.path}: ` : ''}{e.message}</li>)}</ul> : null}
       <p><a href="/">Go to the start page</a></p>
     </Layout>
   ), body.status);

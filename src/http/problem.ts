@@ -1,6 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { MULTI_LINE_PATTERN, SINGLE_LINE_PATTERN } from './schemas.ts';
 import { DomainError, ERROR_CODES, TooManyAttemptsError, type ErrorCode, type FieldError } from '../lib/errors.ts';
 
 /** The HTTP status of every stable error code; the type makes the map complete. */
@@ -83,7 +84,7 @@ export function toProblem(error: unknown): Problem {
   if (fe.validation) {
     const errors = fe.validation.map((v) => ({
       path: fieldPath(v.instancePath, v.params),
-      message: v.message ?? 'is not valid',
+      message: validationMessage(v.keyword, v.params, v.message),
     }));
     return problem('validation_failed', `The ${fe.validationContext ?? 'request'} is not valid.`, { errors });
   }
@@ -101,6 +102,13 @@ export function toProblem(error: unknown): Problem {
     return { ...problem('validation_failed', 'The request is not valid.'), status: fe.statusCode };
   }
   return problem('internal_error', 'Something went wrong on our side. Please try again.');
+}
+
+/** Ajv's words, except where they would show a regular expression to a person. */
+function validationMessage(keyword: string, params: Record<string, unknown> | undefined, message: string | undefined): string {
+  if (keyword === 'pattern' && params?.pattern === SINGLE_LINE_PATTERN) return 'must be one line of text without control characters';
+  if (keyword === 'pattern' && params?.pattern === MULTI_LINE_PATTERN) return 'must be text without control characters';
+  return message ?? 'is not valid';
 }
 
 function fieldPath(instancePath: string, params: Record<string, unknown>): string {

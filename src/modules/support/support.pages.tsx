@@ -31,8 +31,8 @@ const QueueQuery = Type.Object({
 
 // Far above the service's limits, so an over-long text gets its message next to the field, not an error page.
 const FORM_MAX_LENGTH = 4 * MAX_TEXT_LENGTH;
-const NewCaseForm = formBody(['category', 'subscriptionId', 'subject', 'description'], FORM_MAX_LENGTH);
-const MessageForm = formBody(['body'], FORM_MAX_LENGTH);
+const NewCaseForm = formBody(['category', 'subscriptionId', 'subject', 'description'], FORM_MAX_LENGTH, ['description']);
+const MessageForm = formBody(['body'], FORM_MAX_LENGTH, ['body']);
 const StatusForm = formBody(['status'], FORM_MAX_LENGTH);
 
 /** Case forms show a refusal beside its field, or as a whole (`form`) when it names none. */
