@@ -28,7 +28,7 @@ function cloudpass(...args: string[]): Promise<Run> {
 const lines = (text: string) => text.trimEnd().split('\n');
 const mistype = (code: string) => CODE_ALPHABET.charAt((CODE_ALPHABET.indexOf(code.charAt(0)) + 1) % 32) + code.slice(1);
 
-describe('cloudpass campaign and codes commands', { timeout: 180_000 }, () => {
+describe('cloudpass campaign and codes commands', { timeout: 900_000 }, () => {
   let campaignId = '';
   before(async () => {
     const created = await cloudpass('campaign', 'create', '--name', 'CLI workshop', '--credit', '100.00', '--currency', 'USD', '--days', '30',
