@@ -40,7 +40,7 @@ async function startServer(databaseUrl: string): Promise<Server> {
     if (child.exitCode !== null) throw new Error(`the server exited with ${child.exitCode}:\n${output()}`);
     const response = await fetch(`${url}/readyz`);
     return response.ok ? true : undefined;
-  }, 30_000, output);
+  }, 120_000, output);
   return { url, child, output, exited };
 }
 
