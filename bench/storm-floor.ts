@@ -22,7 +22,7 @@
 import { resolve } from 'node:path';
 import type SQLite from 'better-sqlite3';
 import pg from 'pg';
-import { openSqlite, startCheckpointer } from '../src/db/connect.ts'; // also sets pg's int8 and numeric parsers, as the server has them
+import { loadPg, openSqlite, startCheckpointer } from '../src/db/connect.ts';
 import { iso } from '../src/lib/clock.ts';
 import { newId } from '../src/lib/ids.ts';
 import { hashSessionToken } from '../src/modules/sessions/sessions.service.ts';
@@ -217,6 +217,7 @@ function sqliteDriver(path: string): FloorDriver {
 }
 
 function postgresDriver(url: string): FloorDriver {
+  loadPg(); // sets pg's int8 and numeric parsers, as the server has them
   const pool = new pg.Pool({ connectionString: url, max: 10 });
   const numbered = new Map<string, string>();
   const text = (sql: string) => {

@@ -15,6 +15,7 @@ import { registerAuth, registerPageCsrf } from './http/auth.ts';
 import { registerLocale } from './http/locale.ts';
 import { registerMetrics } from './http/metrics.ts';
 import { createMetrics, type Metrics } from './lib/metrics.ts';
+import { lazySerializerBuilder, lazyValidatorBuilder } from './http/lazy-schemas.ts';
 import { answerClientError, registerProblemHandler } from './http/problem.ts';
 import type { ModuleContext } from './http/module-context.ts';
 import { createPageSupport, sendErrorPage, wantsHtml } from './http/pages.tsx';
@@ -68,6 +69,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     bodyLimit: 1024 * 1024,
     clientErrorHandler: answerClientError,
     ajv: { customOptions: { removeAdditional: 'all', coerceTypes: false, allErrors: true } },
+    schemaController: { compilersFactory: { buildValidator: lazyValidatorBuilder(), buildSerializer: lazySerializerBuilder() } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const metrics = createMetrics();

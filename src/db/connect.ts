@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import SQLite from 'better-sqlite3';
-import pg from 'pg';
+import type pg from 'pg';
 import { Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase } from 'kysely';
 import type { Database, Db } from './database.ts';
 
@@ -15,9 +15,16 @@ export interface DatabaseHandle {
   close(): Promise<void>;
 }
 
-// int8 (counts, sums) and numeric come back from pg as strings; every such value we read fits a double.
-pg.types.setTypeParser(20, (v) => Number(v));
-pg.types.setTypeParser(1700, (v) => Number(v));
+let pgDriver: typeof pg | undefined;
+/** pg, loaded by the first PostgreSQL connection: a process on SQLite never pays its ~100 ms of loading. */
+export function loadPg(): typeof pg {
+  if (pgDriver) return pgDriver;
+  const driver = createRequire(import.meta.url)('pg') as typeof pg;
+  // int8 (counts, sums) and numeric come back from pg as strings; every such value we read fits a double.
+  driver.types.setTypeParser(20, (v) => Number(v));
+  driver.types.setTypeParser(1700, (v) => Number(v));
+  return (pgDriver = driver);
+}
 
 export interface ConnectOptions {
   /** PostgreSQL: connections in the pool. */
@@ -28,7 +35,7 @@ export interface ConnectOptions {
 
 export function connectDatabase(url: string, options: ConnectOptions = {}): DatabaseHandle {
   if (url.startsWith('sqlite:')) return connectSqlite(url.slice('sqlite:'.length), options);
-  const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
+  const pool = new (loadPg().Pool)({ connectionString: url, max: options.poolSize ?? 10 });
   // An idle client that errors (server restart) must not crash the process; the pool replaces it.
   pool.on('error', () => {});
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });

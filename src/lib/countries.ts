@@ -1,5 +1,7 @@
 import { createRequire } from 'node:module';
-import countries from 'i18n-iso-countries';
+// The package's Node entry registers all of its ~80 languages at once; its index registers none: English
+// is registered here, another language when it is first asked for.
+import countries from 'i18n-iso-countries/index.js';
 import en from 'i18n-iso-countries/langs/en.json' with { type: 'json' };
 
 countries.registerLocale(en);

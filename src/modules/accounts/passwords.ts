@@ -1,20 +1,26 @@
 // Password rules (NIST 800-63B style): a minimum length, a generous maximum, no composition rules,
 // and a refusal of well-known passwords. Hashing is argon2id with the OWASP-recommended parameters.
+import { createRequire } from 'node:module';
 import argon2 from 'argon2';
-import { dictionary } from '@zxcvbn-ts/language-common';
 import { DomainError, ValidationError } from '../../lib/errors.ts';
 
 export const MIN_PASSWORD_LENGTH = 8;
 export const MAX_PASSWORD_LENGTH = 256;
 
-const commonPasswords: ReadonlySet<string> = new Set(
-  dictionary['passwords-common'].map((p) => p.toLowerCase()),
-);
-if (commonPasswords.size < 10_000) {
-  throw new Error(`the common-password list has only ${commonPasswords.size} entries; at least 10,000 are required`);
+// The list (49,000 passwords, decompressed when its package loads) is read at the first password check,
+// not at start: most processes (workers, most requests) never check one, and it costs ~10 MB of memory.
+let commonPasswords: ReadonlySet<string> | undefined;
+function loadCommonPasswords(): ReadonlySet<string> {
+  if (commonPasswords) return commonPasswords;
+  const { dictionary } = createRequire(import.meta.url)('@zxcvbn-ts/language-common') as typeof import('@zxcvbn-ts/language-common');
+  const list = new Set(dictionary['passwords-common'].map((p) => p.toLowerCase()));
+  if (list.size < 10_000) {
+    throw new Error(`the common-password list has only ${list.size} entries; at least 10,000 are required`);
+  }
+  return (commonPasswords = list);
 }
 
-export const commonPasswordCount = (): number => commonPasswords.size;
+export const commonPasswordCount = (): number => loadCommonPasswords().size;
 
 /** Throws `weak_password` (too short or well known) or a validation error (too long). */
 export function assertPasswordAllowed(password: string, path = 'password'): void {
@@ -24,7 +30,7 @@ export function assertPasswordAllowed(password: string, path = 'password'): void
   }
   let message: string | undefined;
   if (length < MIN_PASSWORD_LENGTH) message = `The password must be at least ${MIN_PASSWORD_LENGTH} characters.`;
-  else if (commonPasswords.has(password.toLowerCase())) {
+  else if (loadCommonPasswords().has(password.toLowerCase())) {
     message = 'This password is too common and easy to guess. Choose another one.';
   }
   if (message) throw new DomainError('weak_password', message, { errors: [{ path, message }] });
