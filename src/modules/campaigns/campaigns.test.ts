@@ -6,6 +6,7 @@ import { newId } from '../../lib/ids.ts';
 import { codeHasher } from '../codes/codes.service.ts';
 import { normalizePassCode } from '../codes/pass-code.ts';
 import { formatMinorUnits, parseDecimalAmount } from '../../lib/money.ts';
+import { updateCampaignStatus } from './campaigns.repository.ts';
 
 // The harness clock starts at 2026-11-27T12:00Z.
 const clock = manualClock();
@@ -144,6 +145,31 @@ describeEachDatabase('campaigns', (ctx) => {
       assert.ok(trail.every((e: { actor: { type: string } }) => e.actor.type === 'apikey'));
     } finally {
       clock.set(start);
+    }
+  });
+
+  test('a status change is written only from the status it was decided on (a close in between stays closed)', async () => {
+    const id = (await post(validCampaign())).json().id;
+    const db = ctx().app.services.db;
+    assert.equal((await patch(id, { status: 'closed' })).json().status, 'closed');
+    // The moment between a pause's read of "active" and its write: the close came first.
+    assert.equal(await updateCampaignStatus(db, id, 'active', 'paused', new Date().toISOString()), false);
+    assert.equal((await get(`/campaigns/${id}`)).json().status, 'closed');
+  });
+
+  test('race: pause against close — each change in the trail starts where the one before ended', async () => {
+    for (let round = 0; round < 6; round++) {
+      const id = (await post(validCampaign())).json().id;
+      const answers = await Promise.all(['paused', 'closed', 'paused', 'closed'].map((status) => patch(id, { status })));
+      assert.ok(answers.every((a) => a.statusCode === 200 || (a.statusCode === 409 && a.json().code === 'conflict')), answers.map((a) => a.body).join('\n'));
+      const trail = (await get(`/audit-events?subjectId=${id}`)).json().items
+        .filter((e: { action: string }) => e.action === 'campaign.status_changed').reverse() as Array<{ details: { from: string; to: string } }>;
+      let status = 'active';
+      for (const { details } of trail) {
+        assert.equal(details.from, status, `round ${round}: ${JSON.stringify(trail.map((e) => e.details))}`);
+        status = details.to;
+      }
+      assert.equal((await get(`/campaigns/${id}`)).json().status, status);
     }
   });
 

@@ -10,6 +10,7 @@ import { systemActor } from '../audit/audit.service.ts';
 import { createAccount, type TestAccount } from '../../testing/factories.ts';
 import { describeEachDatabase } from '../../testing/harness.ts';
 import { activate, profileOf } from '../subscriptions/subscriptions.testing.ts';
+import { markReleased } from './redemptions.repository.ts';
 import { createCampaignWithCodes, uniqueAddress } from './redemptions.testing.ts';
 
 const ROUNDS = 12;
@@ -83,12 +84,20 @@ describeEachDatabase('guarded writes of codes and redemptions', (ctx) => {
     const redemption = (await redeem(holder, c.codes[0]!)).json() as { id: string };
     assert.equal((await activate(app, holder, { offer: 'pass', redemptionId: redemption.id, profile: profileOf(holder) })).statusCode, 202);
     await assert.rejects(redemptions.releaseOwn(holder.id, redemption.id, systemActor), { code: 'already_activated' });
+    // The moment between a release's read of "redeemed" and its write: the activation came first.
+    assert.equal(await db.transaction().execute((trx) => markReleased(trx, redemption.id, iso(new Date()))), false);
+    assert.equal((await db.selectFrom('redemptions').select('state').where('id', '=', redemption.id).executeTakeFirstOrThrow()).state, 'activated');
     assert.equal((await codeRow(app, c.codes[0]!)).state, 'redeemed');
     // The code of another holder is not reissued for someone who does not hold it.
     assert.equal((await redeem(holder, c.codes[1]!)).statusCode, 201);
     const reissued = await db.transaction().execute((trx) => codes.reissue(trx, codes.parse(c.codes[1]!).hash, other.id));
     assert.equal(reissued, false);
     assert.equal((await codeRow(app, c.codes[1]!)).account_id, holder.id);
+    // A code taken out of use while held (as an operator's revocation of a held code would) is not put back.
+    const hash = codes.parse(c.codes[1]!).hash;
+    await db.updateTable('pass_codes').set({ state: 'revoked' }).where('code_hash', '=', hash).execute();
+    assert.equal(await db.transaction().execute((trx) => codes.reissue(trx, hash, holder.id)), false);
+    assert.equal((await codeRow(app, c.codes[1]!)).state, 'revoked');
   });
 
   test('activating: a released pass is not activated, and an activated one not twice', async () => {
