@@ -81,7 +81,7 @@ describeEachDatabase('guarded writes of codes and redemptions', (ctx) => {
     const { codes, redemptions, db } = services();
     const c = await createCampaignWithCodes(app, config, { count: 2, passesPerAccount: 2 });
     const [holder, other] = [await account(), await account()];
-    const redemption = (await redeem(holder, c.codes[0]!)).json() as { id: string };
+    const redemption = (await redeem(holder, c.codes[0]!)).json<{ id: string }>();
     assert.equal((await activate(app, holder, { offer: 'pass', redemptionId: redemption.id, profile: profileOf(holder) })).statusCode, 202);
     await assert.rejects(redemptions.releaseOwn(holder.id, redemption.id, systemActor), { code: 'already_activated' });
     // The moment between a release's read of "redeemed" and its write: the activation came first.
@@ -105,11 +105,11 @@ describeEachDatabase('guarded writes of codes and redemptions', (ctx) => {
     const { redemptions, db } = services();
     const c = await createCampaignWithCodes(app, config, { count: 2 });
     const who = await account();
-    const released = (await redeem(who, c.codes[0]!)).json() as { id: string };
+    const released = (await redeem(who, c.codes[0]!)).json<{ id: string }>();
     await redemptions.releaseOwn(who.id, released.id, systemActor);
     const mark = (id: string) => db.transaction().execute((trx) => redemptions.markActivated(trx, id, 'sub-x', iso(new Date())));
     assert.equal(await mark(released.id), false, 'a released pass is not activated');
-    const kept = (await redeem(who, c.codes[1]!)).json() as { id: string };
+    const kept = (await redeem(who, c.codes[1]!)).json<{ id: string }>();
     assert.equal((await activate(app, who, { offer: 'pass', redemptionId: kept.id, profile: profileOf(who) })).statusCode, 202);
     assert.equal(await mark(kept.id), false, 'an activated pass is not activated again');
     const row = await db.selectFrom('redemptions').select(['state', 'subscription_id']).where('id', '=', kept.id).executeTakeFirstOrThrow();
@@ -123,7 +123,7 @@ describeEachDatabase('guarded writes of codes and redemptions', (ctx) => {
     const who = await account();
     const outcomes = { released: 0, activated: 0 };
     for (const code of c.codes) {
-      const { id } = (await redeem(who, code)).json() as { id: string };
+      const { id } = (await redeem(who, code)).json<{ id: string }>();
       await Promise.allSettled([
         services().redemptions.releaseOwn(who.id, id, systemActor),
         activate(app, who, { offer: 'pass', redemptionId: id, profile: profileOf(who) }),
