@@ -4,9 +4,11 @@
 // than the limits allow, and people who signed in from their browser before are not held by what the
 // attacker did to the address. Waits are recorded, never slept. On SQLite and PostgreSQL.
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
-import { describeEachDatabase } from '../../testing/harness.ts';
+import { buildApp, type App } from '../../app.ts';
+import type { Config } from '../../config.ts';
+import { createTestDatabase, describeEachDatabase, redisSkipReason, testConfig, testRedisUrl, type TestDatabase } from '../../testing/harness.ts';
 import { createAccount, type TestAccount } from '../../testing/factories.ts';
 import { sessionCookie } from '../../testing/pages.ts';
 import { ADDRESS_LIMITS as CODE_ADDRESS_LIMITS } from '../redemptions/guessing-limits.ts';
@@ -15,14 +17,16 @@ import { hashPassword } from './passwords.ts';
 import { MAX_CONSECUTIVE_FAILURES } from './sign-in-throttle.ts';
 
 const PASSWORD = 'lantern orbit velvet 42';
-const VENUE = '203.0.113.77';
 // Small sign-in limits: each failure costs an argon2 check, and a real hard limit of 1,000 would take a minute.
 const LIMITS = { softLimit: 50, hardLimit: 150 };
 const PEOPLE = 300;
 const MISTAKES = 3;
 const waits: number[] = [];
 
-describeEachDatabase('a conference behind one address', (ctx) => {
+/** The scenario, on whichever app (database, memory or Redis) the suite built. */
+function conference(ctx: () => { app: App; config: Config }) {
+  // Its own address per run: in Redis the counts outlive the run.
+  const VENUE = `203.0.113.${1 + Math.floor(Math.random() * 250)}`;
   const signIn = (email: string, password: string, cookie?: string) => ctx().app.inject({
     method: 'POST', url: '/api/v1/sessions', payload: { email, password }, remoteAddress: VENUE, headers: cookie ? { cookie } : {},
   });
@@ -103,7 +107,29 @@ describeEachDatabase('a conference behind one address', (ctx) => {
     const stolen = await repeatUntilRefused(() => signIn(people[9]!.email, 'guessing with a cookie', devices[9]));
     assert.equal(stolen, MAX_CONSECUTIVE_FAILURES);
   });
-}, { sleep: async (ms) => { waits.push(ms); }, signInAddressLimits: LIMITS });
+}
+
+const recordWait = async (ms: number) => { waits.push(ms); };
+
+describeEachDatabase('a conference behind one address', (ctx) => conference(ctx), { sleep: recordWait, signInAddressLimits: LIMITS });
+
+describe('a conference behind one address, limits shared through Redis [sqlite]', { skip: redisSkipReason }, () => {
+  let database: TestDatabase;
+  let app: App;
+  before(async () => {
+    database = await createTestDatabase('sqlite');
+    const config = testConfig(database.url, { REDIS_URL: testRedisUrl });
+    app = await buildApp({ config, database: database.handle, logger: false, sleep: recordWait, signInAddressLimits: LIMITS });
+    await app.ready();
+    // The global code-guessing count is shared by every run against this Redis within the hour.
+    await app.services.redis!.del('cloudpass:redeem-failures:global:all');
+  });
+  after(async () => {
+    await app?.close();
+    await database?.drop();
+  });
+  conference(() => ({ app, config: app.services.config }));
+});
 
 function deviceCookie(response: LightMyRequestResponse): string {
   const cookie = response.cookies.find((c) => c.name.includes('cloudpass_device_'));
