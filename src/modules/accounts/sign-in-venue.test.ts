@@ -10,7 +10,7 @@ import { buildApp, type App } from '../../app.ts';
 import type { Config } from '../../config.ts';
 import { createTestDatabase, describeEachDatabase, redisSkipReason, testConfig, testRedisUrl, type TestDatabase } from '../../testing/harness.ts';
 import { createAccount, type TestAccount } from '../../testing/factories.ts';
-import { sessionCookie } from '../../testing/pages.ts';
+import { openPage, postForm, sessionCookie } from '../../testing/pages.ts';
 import { ADDRESS_LIMITS as CODE_ADDRESS_LIMITS } from '../redemptions/guessing-limits.ts';
 import { createCampaignWithCodes, neverIssuedCode } from '../redemptions/redemptions.testing.ts';
 import { hashPassword } from './passwords.ts';
@@ -154,3 +154,25 @@ async function inBatches<T>(items: T[], size: number, fn: (item: T, index: numbe
   }
 }
 
+
+describeEachDatabase('the sign-in page remembers the browser', (ctx) => {
+  test('after a page sign-in, that browser gets in although its email is locked at its address', async () => {
+    const { app, config } = ctx();
+    const person = await createAccount(app, config, { passwordHash: await hashPassword(PASSWORD) });
+    const address = `198.18.0.${1 + Math.floor(Math.random() * 250)}`;
+    const first = await openPage(app, '/signin');
+    const signedIn = await postForm(app, '/signin', first.cookie, { _csrf: first.csrf!, email: person.email, password: PASSWORD }, address);
+    assert.equal(signedIn.statusCode, 303);
+    const device = deviceCookie(signedIn);
+    // Someone else behind the address locks this email for browsers without its cookie.
+    for (let i = 0; i < MAX_CONSECUTIVE_FAILURES; i++) {
+      const other = await openPage(app, '/signin');
+      assert.equal((await postForm(app, '/signin', other.cookie, { _csrf: other.csrf!, email: person.email, password: `guess ${i}` }, address)).statusCode, 401);
+    }
+    const stranger = await openPage(app, '/signin');
+    assert.equal((await postForm(app, '/signin', stranger.cookie, { _csrf: stranger.csrf!, email: person.email, password: PASSWORD }, address)).statusCode, 429);
+    const again = await openPage(app, '/signin', device);
+    const back = await postForm(app, '/signin', `${again.cookie}; ${device}`, { _csrf: again.csrf!, email: person.email, password: PASSWORD }, address);
+    assert.equal(back.statusCode, 303, back.body);
+  });
+});
