@@ -53,6 +53,8 @@ export interface AppOptions {
   clock?: Clock;
   /** How throttles wait before they let a slowed-down attempt through (tests pass one that does not). */
   sleep?: (ms: number) => Promise<unknown>;
+  /** Sign-in address limits (tests make them small: each failure costs an argon2 check). */
+  signInAddressLimits?: { softLimit: number; hardLimit: number };
   /** Pino options, or false for silence (tests). */
   logger?: boolean | object;
 }
@@ -74,7 +76,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
 
   const metrics = createMetrics();
   const redis = config.redisUrl ? await createRedis(config.redisUrl) : undefined;
-  const services = createServices({ config, db: database.db, dialect: database.dialect, clock, metrics, redis, sleep: options.sleep });
+  const services = createServices({ config, db: database.db, dialect: database.dialect, clock, metrics, redis, sleep: options.sleep, signInAddressLimits: options.signInAddressLimits });
   app.addHook('onClose', async () => { await services.close(); redis?.disconnect(); });
 
   await app.register(cookie);

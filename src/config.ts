@@ -27,6 +27,11 @@ export interface Config {
   trustProxy: false | number | string[];
   /** When set, /metrics answers only to `Authorization: Bearer <token>`; unset, /metrics is not served. */
   metricsToken: string | undefined;
+  /**
+   * OIDC_ALLOW_PRIVATE_PROVIDERS (development and tests only): organizations' OpenID providers may be on
+   * loopback and private addresses, and plain http on this machine. Off by default.
+   */
+  oidcAllowPrivateProviders: boolean;
 }
 
 export class ConfigError extends Error {
@@ -81,6 +86,10 @@ export function loadConfig(env: Env = process.env): Config {
     problems.push('METRICS_TOKEN: must be at least 16 visible ASCII characters (no spaces)');
   }
 
+  const allowPrivateText = value('OIDC_ALLOW_PRIVATE_PROVIDERS') ?? 'false';
+  if (!['true', 'false', '1', '0'].includes(allowPrivateText)) problems.push(`OIDC_ALLOW_PRIVATE_PROVIDERS: expected true or false, got "${allowPrivateText}"`);
+  const oidcAllowPrivateProviders = allowPrivateText === 'true' || allowPrivateText === '1';
+
   const secretText = value('CLOUDPASS_SECRET');
   if (secretText !== undefined && secretText.length < 32) problems.push('CLOUDPASS_SECRET: must be at least 32 characters');
 
@@ -90,6 +99,7 @@ export function loadConfig(env: Env = process.env): Config {
   return {
     port, host, publicUrl: publicUrl!, databaseUrl, dataDir, redisUrl, secret, smtpUrl, mailFrom,
     provisionerUrl, provisionerSecret, builtinProvisionDelayMs, logLevel, trustProxy, metricsToken,
+    oidcAllowPrivateProviders,
   };
 }
 

@@ -39,6 +39,8 @@ export interface Infrastructure {
   redis?: Redis;
   /** How throttles wait before a slowed-down attempt (default: real time). */
   sleep?: (ms: number) => Promise<unknown>;
+  /** Sign-in address limits (tests make them small: each failure costs an argon2 check). */
+  signInAddressLimits?: { softLimit: number; hardLimit: number };
 }
 
 export function createServices(infra: Infrastructure) {
@@ -51,7 +53,8 @@ export function createServices(infra: Infrastructure) {
   const subscriptionEvents = createSubscriptionEvents({ redis: infra.redis });
   closers.push(() => subscriptionEvents.close());
   const mail = createMailService({ db, clock, config, metrics: infra.metrics, closers });
-  const accounts = createAccountService({ db, clock, config, metrics: infra.metrics, audit, mail, sessions, redis: infra.redis });
+  const accounts = createAccountService({ db, clock, config, metrics: infra.metrics, audit, mail, sessions, redis: infra.redis,
+    signInLimits: { sleep: infra.sleep, address: infra.signInAddressLimits } });
   const campaigns = createCampaignService({ db, clock, audit, metrics: infra.metrics });
   const codes = createCodeService({ db, clock, audit, metrics: infra.metrics, hashCode: codeHasher(config), campaigns });
   const redemptions = createRedemptionService({ db, dialect: infra.dialect, clock, config, metrics: infra.metrics, audit, redis: infra.redis, sleep: infra.sleep, codes });

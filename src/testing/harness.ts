@@ -100,7 +100,10 @@ export interface TestContext {
 export function describeEachDatabase(
   title: string,
   body: (ctx: () => TestContext, target: DatabaseTarget['name']) => void,
-  options: { env?: Record<string, string>; clock?: Clock; sleep?: (ms: number) => Promise<unknown> } = {},
+  options: {
+    env?: Record<string, string>; clock?: Clock; sleep?: (ms: number) => Promise<unknown>;
+    signInAddressLimits?: { softLimit: number; hardLimit: number };
+  } = {},
 ) {
   for (const target of databaseTargets()) {
     describe(`${title} [${target.name}]`, { skip: target.skip }, () => {
@@ -108,7 +111,8 @@ export function describeEachDatabase(
       before(async () => {
         const database = await createTestDatabase(target.name);
         const config = testConfig(database.url, options.env);
-        const app = await buildApp({ config, database: database.handle, logger: false, clock: options.clock ?? systemClock, sleep: options.sleep });
+        const app = await buildApp({ config, database: database.handle, logger: false, clock: options.clock ?? systemClock, sleep: options.sleep,
+          signInAddressLimits: options.signInAddressLimits });
         await app.ready();
         context = { app, database, config };
       });

@@ -12,6 +12,8 @@ export function verifyEmail(publicUrl: URL, account: AccountView, token: string)
     to: account.email,
     subject: 'Confirm your email address',
     text: `${hello}\n\n${intro}\n\n${href}\n\n${outro}\n`,
+    // The token opens the account: the outbox keeps it only sealed, until delivered.
+    secrets: [token],
     html: htmlMail([hello, intro], { href, label: 'Confirm email address' }, [outro]),
   };
 }
@@ -28,6 +30,8 @@ export function resetPassword(publicUrl: URL, account: AccountView, token: strin
     to: account.email,
     subject: 'Reset your cloudpass password',
     text: `${hello}\n\n${intro}\n\n${href}\n\n${outro}\n`,
+    // The token opens the account: the outbox keeps it only sealed, until delivered.
+    secrets: [token],
     html: htmlMail([hello, intro], { href, label: 'Choose a new password' }, [outro]),
   };
 }

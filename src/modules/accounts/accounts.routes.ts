@@ -6,6 +6,7 @@ import type { ModuleContext } from '../../http/module-context.ts';
 import { requireAccount } from '../../http/auth.ts';
 import { DomainError } from '../../lib/errors.ts';
 import { publicAccount } from './account-view.ts';
+import { deviceCookieValues, setDeviceCookie } from './device-cookies.ts';
 
 const text = (maxLength: number, description?: string) => Type.String({ maxLength, ...(description ? { description } : {}) });
 
@@ -99,9 +100,10 @@ export async function accountRoutes(app: FastifyInstance, context: ModuleContext
     schema: { tags: ['sessions'], summary: 'Sign in; sets the session cookie', body: SignInBody, response: { 200: AccountEnvelope } },
   }, async (request, reply) => {
     assertSameOrigin(request, context);
-    const account = await accounts.authenticate({ ...request.body, clientAddress: request.ip });
+    const account = await accounts.authenticate({ ...request.body, clientAddress: request.ip, deviceCookies: deviceCookieValues(request.cookies) });
     const { token } = await sessions.signIn(request.session ?? undefined, account.id);
     context.cookies.setSessionCookie(reply, token);
+    setDeviceCookie(reply, accounts.rememberDevice(request.body.email), context.config.publicUrl.protocol === 'https:');
     return { account: publicAccount(account) };
   });
 

@@ -20,7 +20,8 @@ import * as repo from './accounts.repository.ts';
 import type { AccountKind, AccountTokenPurpose } from './accounts.table.ts';
 import * as mails from './accounts.mails.ts';
 import { assertPasswordAllowed, hashPassword, MAX_PASSWORD_LENGTH, verifyAgainstDummy, verifyPassword } from './passwords.ts';
-import { createSignInThrottle } from './sign-in-throttle.ts';
+import { createSignInThrottle, type SignInThrottleOptions } from './sign-in-throttle.ts';
+import { createDeviceCookies, type DeviceCookie } from './device-cookies.ts';
 import { createLimiter } from '../../lib/throttle.ts';
 
 export const VERIFY_EMAIL_TTL_MS = 48 * 60 * 60 * 1000;
@@ -42,6 +43,8 @@ export interface Credentials {
   organizationId?: string;
   /** The client's address, for throttling guesses. */
   clientAddress?: string;
+  /** The device cookies the browser sent (see device-cookies.ts); a valid one for this email exempts it from the address limit. */
+  deviceCookies?: readonly string[];
 }
 
 export interface AccountChoice {
@@ -62,10 +65,13 @@ export function createAccountService(deps: {
   db: Db; clock: Clock; config: Config; metrics: Metrics; audit: AuditService; mail: MailService;
   sessions: { endOtherSessions(accountId: string, keep?: { tokenHash: string }): Promise<void> };
   redis?: Redis;
+  /** How a slowed-down sign-in waits, and the address limits (tests make them small). */
+  signInLimits?: SignInThrottleOptions;
 }) {
   const { db, clock, config, metrics, audit, mail, sessions } = deps;
   const tokenKey = deriveKey(config.secret, 'account-tokens');
-  const throttle = createSignInThrottle(deps.redis);
+  const throttle = createSignInThrottle(deps.redis, deps.signInLimits);
+  const devices = createDeviceCookies({ key: deriveKey(config.secret, 'device-cookies'), clock, secure: config.publicUrl.protocol === 'https:' });
   // Mails asked for by anyone (resend, reset) are capped per address so nobody can flood an inbox.
   const mailRequests = createLimiter(deps.redis, { keyPrefix: 'account-mail', points: 5, durationSeconds: 3600 });
   const hashToken = (token: string) => createHmac('sha256', tokenKey).update(token).digest('hex');
@@ -233,7 +239,8 @@ export function createAccountService(deps: {
     if (typeof email !== 'string' || typeof password !== 'string' || password.length > MAX_PASSWORD_LENGTH * 4) {
       throw invalidCredentials();
     }
-    const attempt = await throttle.begin(email, credentials.clientAddress ?? 'unknown');
+    const device = devices.deviceFor(email, credentials.deviceCookies ?? []);
+    const attempt = await throttle.begin(email, { address: credentials.clientAddress ?? 'unknown', device });
     const all = isEmail(email) ? (await repo.findAccountsByEmail(db, email)).filter((r) => r.password_hash !== null) : [];
     const candidates = all.filter((r) => matchesChoice(r, credentials));
     const verified: repo.AccountRow[] = [];
@@ -267,6 +274,11 @@ export function createAccountService(deps: {
       }
     }
     return undefined;
+  }
+
+  /** The device cookie for a browser that just signed in to this email with its password. */
+  function rememberDevice(email: string): DeviceCookie {
+    return devices.issue(email);
   }
 
   // ---- profile ------------------------------------------------------------------
@@ -342,7 +354,7 @@ export function createAccountService(deps: {
 
   return {
     issueToken, consumeToken, tokenHolder, createPersonalAccount, mailVerificationLink, verifyEmail, resendVerification, setPassword,
-    requestPasswordReset, confirmPasswordReset, changePassword, authenticate, resolveChoice, findAccount,
+    requestPasswordReset, confirmPasswordReset, changePassword, authenticate, resolveChoice, rememberDevice, findAccount,
     updateProfile, createOperatorAdmin, operatorAdminEmails,
   };
 }

@@ -6,7 +6,7 @@ import { TooManyAttemptsError } from '../../lib/errors.ts';
 import { createRedis } from '../../lib/redis.ts';
 import { redisSkipReason, testRedisUrl } from '../../testing/harness.ts';
 import { createLimiter } from '../../lib/throttle.ts';
-import { createSignInThrottle, lockoutSeconds, MAX_FAILURES_PER_ADDRESS_PER_HOUR } from './sign-in-throttle.ts';
+import { createSignInThrottle, lockoutSeconds, type SignInThrottleOptions } from './sign-in-throttle.ts';
 
 const unique = (prefix: string) => `${prefix}-${randomBytes(6).toString('hex')}`;
 
@@ -19,9 +19,9 @@ test('lockouts start at a minute after 10 failures and double with each further 
 
 for (const store of ['memory', 'redis'] as const) {
   describe(`sign-in throttle [${store}]`, { skip: store === 'redis' ? redisSkipReason : undefined }, () => {
-    const throttle = async () => {
+    const throttle = async (options?: SignInThrottleOptions) => {
       const redis = store === 'redis' ? await createRedis(testRedisUrl!) : undefined;
-      return { throttle: createSignInThrottle(redis), close: () => redis?.disconnect() };
+      return { throttle: createSignInThrottle(redis, options), close: () => redis?.disconnect() };
     };
 
     test('500 successful sign-ins from one address in a minute all pass', async () => {
@@ -74,13 +74,44 @@ for (const store of ['memory', 'redis'] as const) {
       }
     });
 
-    test(`one address may fail at most ${MAX_FAILURES_PER_ADDRESS_PER_HOUR} times an hour, whatever the emails`, async () => {
+    test('an address slows down past its soft limit and is refused past its hard limit; device cookies are not held by it', async () => {
+      const waits: number[] = [];
+      const { throttle: t, close } = await throttle({ sleep: async (ms) => { waits.push(ms); }, address: { softLimit: 8, hardLimit: 20 } });
+      const address = unique('addr');
+      try {
+        for (let i = 0; i < 20; i++) await (await t.begin(`sweep${i}@example.test`, address)).failed();
+        assert.equal(waits.length, 12, 'failures 9 to 20 waited');
+        assert.deepEqual(waits.slice(0, 3), [250, 354, 500]);
+        assert.ok(waits.every((ms, i) => ms >= (waits[i - 1] ?? 0) && ms <= 5000), 'waits grow and stay under five seconds');
+        await assert.rejects(t.begin('fresh@example.test', address), (e: unknown) => e instanceof TooManyAttemptsError && e.retryAfterSeconds > 3000);
+        // Parallel attempts at the hard limit are all refused: none slips past it.
+        const parallel = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => t.begin(`par${i}@example.test`, address)));
+        assert.ok(parallel.every((o) => o.status === 'rejected' && o.reason instanceof TooManyAttemptsError));
+        // A browser that signed in to its email before is not held by the address, nor slowed.
+        waits.length = 0;
+        const remembered = await t.begin('regular@example.test', { address, device: 'device-1' });
+        await remembered.failed();
+        await (await t.begin('regular@example.test', { address, device: 'device-1' })).succeeded();
+        assert.deepEqual(waits, []);
+        await (await t.begin('fresh@example.test', unique('addr'))).succeeded();
+      } finally {
+        close();
+      }
+    });
+
+    test('a device cookie is held by its own consecutive failures; a lockout by others at its address does not hold it', async () => {
       const { throttle: t, close } = await throttle();
       const address = unique('addr');
       try {
-        for (let i = 0; i < MAX_FAILURES_PER_ADDRESS_PER_HOUR; i++) await (await t.begin(`sweep${i}@example.test`, address)).failed();
-        await assert.rejects(t.begin('fresh@example.test', address), (e: unknown) => e instanceof TooManyAttemptsError && e.retryAfterSeconds > 3000);
-        await (await t.begin('fresh@example.test', unique('addr'))).succeeded();
+        // An attacker behind the same address locks the email out for cookie-less clients there …
+        for (let i = 0; i < 10; i++) await (await t.begin('owner@example.test', address)).failed();
+        await assert.rejects(t.begin('owner@example.test', address), TooManyAttemptsError);
+        // … the owner's browser with its device cookie still gets its password checked.
+        await (await t.begin('owner@example.test', { address, device: 'owners-phone' })).succeeded();
+        // A device cookie guessing is locked out after 10 failures of its own, at any address.
+        for (let i = 0; i < 10; i++) await (await t.begin('owner@example.test', { address: unique('addr'), device: 'stolen' })).failed();
+        await assert.rejects(t.begin('owner@example.test', { address: unique('addr'), device: 'stolen' }), TooManyAttemptsError);
+        await (await t.begin('owner@example.test', { address, device: 'owners-phone' })).succeeded();
       } finally {
         close();
       }

@@ -14,6 +14,7 @@ import { Page } from '../../web/page.tsx';
 import { sendPage } from '../../web/render.ts';
 import type { AccountView } from './account-view.ts';
 import { InvalidLinkPage, tooManyMessage } from './account-views.tsx';
+import { deviceCookieValues, setDeviceCookie } from './device-cookies.ts';
 import { AccountChoiceRequiredError, type AccountChoice } from './accounts.service.ts';
 import type { AccountKind } from './accounts.table.ts';
 
@@ -39,9 +40,11 @@ export async function signInPages(app: FastifyInstance, context: ModuleContext) 
   const pages = app.withTypeProvider<TypeBoxTypeProvider>();
   const { accounts, sessions, clock } = context.services;
 
-  async function signInAndRedirect(request: FastifyRequest, reply: FastifyReply, account: AccountView) {
+  /** `email` is what the person typed with the password that proved it: its browser is remembered for it. */
+  async function signInAndRedirect(request: FastifyRequest, reply: FastifyReply, account: AccountView, email: string) {
     const { token, session } = await sessions.signIn(request.session ?? undefined, account.id);
     context.cookies.setSessionCookie(reply, token);
+    setDeviceCookie(reply, accounts.rememberDevice(email), context.config.publicUrl.protocol === 'https:');
     const { returnTo, pendingChoice: _pending, ...rest } = session.data;
     await sessions.saveData(session, rest);
     return reply.redirect(safeReturnTo(returnTo) ?? '/account', 303);
@@ -63,8 +66,10 @@ export async function signInPages(app: FastifyInstance, context: ModuleContext) 
     const organizationId = formValue(request.body, 'organizationId') || undefined;
     const form = { email, accountKind, organizationId };
     try {
-      const account = await accounts.authenticate({ email, password: formValue(request.body, 'password'), accountKind, organizationId, clientAddress: request.ip });
-      return await signInAndRedirect(request, reply, account);
+      const account = await accounts.authenticate({ email, password: formValue(request.body, 'password'), accountKind, organizationId, clientAddress: request.ip,
+        deviceCookies: deviceCookieValues(request.cookies),
+      });
+      return await signInAndRedirect(request, reply, account, email);
     } catch (error) {
       // The password fits more than one account of this email: not a refusal, the next step.
       if (error instanceof AccountChoiceRequiredError) {
@@ -98,7 +103,7 @@ export async function signInPages(app: FastifyInstance, context: ModuleContext) 
     const kind = asKind(kindText ?? '');
     if (!kind) return sendPage(reply, <ChooserPage ctx={ctx} pending={pending} problem="Choose one of the accounts." />, 400);
     const account = await accounts.resolveChoice(pending.accountIds, { kind, organizationId: organizationId || undefined });
-    if (account) return signInAndRedirect(request, reply, account);
+    if (account) return signInAndRedirect(request, reply, account, pending.email);
     // The password typed belongs to another of this email's accounts: ask for this one's.
     const { pendingChoice: _drop, ...rest } = ctx.session.data;
     await sessions.saveData(ctx.session, rest);

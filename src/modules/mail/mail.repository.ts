@@ -25,7 +25,8 @@ export async function claimAttempt(db: DbOrTrx, id: string, seenAttempts: number
 }
 
 export async function markSent(db: DbOrTrx, id: string, at: string): Promise<void> {
-  await db.updateTable('mail_outbox').set({ sent_at: at, last_error: null }).where('id', '=', id).execute();
+  // Delivered: the secrets are not needed again, and nobody may read them from here on.
+  await db.updateTable('mail_outbox').set({ sent_at: at, last_error: null, sealed_secrets: null }).where('id', '=', id).execute();
 }
 
 export async function markFailed(db: DbOrTrx, id: string, error: string): Promise<void> {

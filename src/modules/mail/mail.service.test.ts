@@ -24,6 +24,9 @@ describeEachDatabase('mail outbox and delivery', (ctx) => {
     assert.equal(mail.sentAt, null);
     assert.equal(mail.attempts, 1);
     assert.ok(mail.lastError, 'the error is recorded');
+    assert.match(mail.text, /\/verify-email\?token=\[redacted\]/, 'the outbox shows the link redacted');
+    const [kept] = await app.services.db.selectFrom('mail_outbox').selectAll().where('id', '=', mail.id).execute();
+    assert.ok(kept!.sealed_secrets, 'until delivered, the token is kept sealed');
 
     receiver = await startSmtpReceiver(port);
     assert.equal(await app.services.mail.retryPending(), 1);
@@ -33,7 +36,11 @@ describeEachDatabase('mail outbox and delivery', (ctx) => {
     assert.equal(mail!.lastError, null);
     const received = await receiver.waitFor(email);
     assert.equal(received.subject, 'Confirm your email address');
-    assert.match(received.text, /\/verify-email\?token=/);
+    assert.match(received.text, /\/verify-email\?token=[\w-]{40,}/, 'the delivered mail carries the real token');
+    const token = /token=([\w-]+)/.exec(received.text)![1]!;
+    const [sent] = await app.services.db.selectFrom('mail_outbox').selectAll().where('id', '=', mail!.id).execute();
+    assert.equal(sent!.sealed_secrets, null, 'once delivered, the sealed token is dropped');
+    assert.ok(!sent!.text_body.includes(token));
     assert.equal(await app.services.mail.retryPending(), 0, 'a sent mail is not sent again');
     await receiver.close();
     receiver = undefined;

@@ -1,8 +1,10 @@
 // Outgoing mail. Every message is written to the outbox first; with SMTP_URL it is then delivered through
 // nodemailer, and failed deliveries are retried later. Without SMTP the outbox is where operators read it.
+import { randomBytes } from 'node:crypto';
 import type { Transporter } from 'nodemailer';
 import type { Db } from '../../db/database.ts';
-import type { Config } from '../../config.ts';
+import { deriveKey, type Config } from '../../config.ts';
+import { openSecret, sealSecret } from '../../lib/secret-box.ts';
 import type { Metrics } from '../../lib/metrics.ts';
 import { addMs, iso, type Clock } from '../../lib/clock.ts';
 import { newId } from '../../lib/ids.ts';
@@ -13,7 +15,17 @@ export interface MailMessage {
   subject: string;
   text: string;
   html?: string;
+  /**
+   * Values in the text and HTML that must never be readable from the outbox (the token of a link that
+   * verifies an email or resets a password). They are kept sealed until the message is delivered, then
+   * dropped; the outbox shows `[redacted]` in their place.
+   */
+  secrets?: string[];
 }
+
+/** What the outbox shows in place of a secret. */
+export const REDACTED = '[redacted]';
+const MARKER = /\[redacted-[0-9a-f]{16}\]/g;
 
 export interface MailView {
   id: string;
@@ -48,21 +60,50 @@ export function createMailService(deps: {
   const log = deps.log ?? (config.logLevel === 'silent' ? silentLog : consoleLog);
   const transport = config.smtpUrl ? smtpTransport(config.smtpUrl, config.mailFrom) : undefined;
   const inFlight = new Set<Promise<void>>();
+  const secretKey = deriveKey(config.secret, 'mail-secrets');
   let timer: NodeJS.Timeout | undefined;
 
   /** Keeps the message and starts delivery; a delivery failure never fails the caller. */
   async function send(message: MailMessage): Promise<void> {
+    const id = newId();
+    const { text, html, sealed } = withoutSecrets(id, message);
     const row = {
-      id: newId(), to_address: message.to, subject: message.subject, text_body: message.text,
-      html_body: message.html ?? null, created_at: iso(clock.now()), sent_at: null, attempts: 0, last_error: null,
+      id, to_address: message.to, subject: message.subject, text_body: text,
+      html_body: html, created_at: iso(clock.now()), sent_at: null, attempts: 0, last_error: null,
+      // Without SMTP the log line below is the delivery: nothing is kept to read the secrets again.
+      sealed_secrets: transport ? sealed : null,
     };
     await repo.insertMail(db, row);
     if (!transport) {
       metrics.mailSent.inc({ outcome: 'outbox' });
-      log.info(`mail kept in the outbox (no SMTP_URL): "${message.subject}" to ${message.to}`);
+      // Whoever reads the server's log runs the server (and holds its secret); an operator key holder does not.
+      log.info(`mail kept in the outbox (no SMTP_URL): "${message.subject}" to ${message.to}${message.secrets?.length ? `\n${message.text}` : ''}`);
       return;
     }
     track(deliver(row.id, 0));
+  }
+
+  /** The bodies with each secret replaced by a marker, and the markers' values sealed to this message. */
+  function withoutSecrets(id: string, message: MailMessage): { text: string; html: string | null; sealed: string | null } {
+    let text = message.text;
+    let html = message.html ?? null;
+    const pairs: Array<[string, string]> = [];
+    for (const secret of new Set(message.secrets ?? [])) {
+      if (secret.length < 8) continue;
+      const marker = `[redacted-${randomBytes(8).toString('hex')}]`;
+      text = text.replaceAll(secret, marker);
+      html = html?.replaceAll(secret, marker) ?? null;
+      pairs.push([marker, secret]);
+    }
+    return { text, html, sealed: pairs.length ? sealSecret(secretKey, JSON.stringify(pairs), id) : null };
+  }
+
+  /** The bodies as they are sent: markers replaced by their sealed values. */
+  function withSecrets(mail: repo.MailRow): { text: string; html: string | null } {
+    if (!mail.sealed_secrets) return { text: mail.text_body, html: mail.html_body };
+    const pairs = JSON.parse(openSecret(secretKey, mail.sealed_secrets, mail.id)) as Array<[string, string]>;
+    const put = (body: string) => pairs.reduce((b, [marker, value]) => b.replaceAll(marker, value), body);
+    return { text: put(mail.text_body), html: mail.html_body === null ? null : put(mail.html_body) };
   }
 
   function track(promise: Promise<void>) {
@@ -78,9 +119,10 @@ export function createMailService(deps: {
       const mail = await repo.findMail(db, id);
       if (!mail) return;
       try {
+        const { text, html } = withSecrets(mail);
         await (await transport.get()).sendMail({
-          from: config.mailFrom, to: mail.to_address, subject: mail.subject, text: mail.text_body,
-          ...(mail.html_body ? { html: mail.html_body } : {}),
+          from: config.mailFrom, to: mail.to_address, subject: mail.subject, text,
+          ...(html ? { html } : {}),
         });
         await repo.markSent(db, id, iso(clock.now()));
         metrics.mailSent.inc({ outcome: 'sent' });
@@ -136,10 +178,12 @@ export type MailService = ReturnType<typeof createMailService>;
 
 function toMailView(row: repo.MailRow): MailView {
   return {
-    id: row.id, to: row.to_address, subject: row.subject, text: row.text_body, html: row.html_body,
+    id: row.id, to: row.to_address, subject: row.subject, text: redacted(row.text_body), html: row.html_body === null ? null : redacted(row.html_body),
     createdAt: row.created_at, sentAt: row.sent_at, attempts: row.attempts, lastError: row.last_error,
   };
 }
+
+const redacted = (body: string) => body.replace(MARKER, REDACTED);
 
 /** nodemailer is loaded with the first mail that goes out by SMTP, so a server without SMTP never carries it. */
 function smtpTransport(url: string, from: string) {

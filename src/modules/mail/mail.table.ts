@@ -8,4 +8,6 @@ export interface MailOutboxTable {
   sent_at: string | null;
   attempts: number;
   last_error: string | null;
+  /** The message's secrets (link tokens), sealed, until it is delivered; the bodies hold markers instead. */
+  sealed_secrets: string | null;
 }

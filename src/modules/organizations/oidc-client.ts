@@ -1,9 +1,8 @@
 // The relying-party side of an organization's OpenID Connect provider, through openid-client:
 // discovery, the authorization code flow with PKCE, and the claims cloudpass needs.
-import { lookup } from 'node:dns/promises';
-import { BlockList, isIP } from 'node:net';
 import * as oidc from 'openid-client';
 import { DomainError } from '../../lib/errors.ts';
+import { createGuardedFetch, type Resolver } from './provider-addresses.ts';
 
 export interface OidcClientSettings {
   issuer: string;
@@ -21,11 +20,14 @@ export interface OidcIdentity {
 
 export interface OidcClientOptions {
   /**
-   * Lets an issuer be plain http when it is on this machine (127.0.0.1, ::1, localhost): development and tests
-   * against a local provider. Everything else must be https, whatever this says.
+   * OIDC_ALLOW_PRIVATE_PROVIDERS, for development and tests only: providers may live on loopback and private
+   * addresses, and an issuer on this machine (127.0.0.1, ::1, localhost) may be plain http. Off, every
+   * connection must reach a global unicast address over https (provider-addresses.ts).
    */
-  allowInsecureLoopbackIssuers: boolean;
+  allowPrivateProviders: boolean;
   timeoutSeconds?: number;
+  /** How provider host names are resolved (tests answer with their own addresses). */
+  resolve?: Resolver;
 }
 
 const CACHE_MS = 10 * 60 * 1000;
@@ -34,7 +36,7 @@ const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
 export const isLoopbackHttp = (url: URL): boolean => url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname);
 
 /** The issuer as an https URL (or loopback http when allowed); throws validation-style domain errors. */
-export function parseIssuer(text: string, options: Pick<OidcClientOptions, 'allowInsecureLoopbackIssuers'>): URL {
+export function parseIssuer(text: string, options: Pick<OidcClientOptions, 'allowPrivateProviders'>): URL {
   let url: URL;
   try {
     url = new URL(text.trim());
@@ -44,50 +46,23 @@ export function parseIssuer(text: string, options: Pick<OidcClientOptions, 'allo
   if (url.username || url.password || url.search || url.hash) {
     throw issuerError('The issuer URL must not contain a user name, a query or a fragment.');
   }
-  const insecureAllowed = options.allowInsecureLoopbackIssuers && isLoopbackHttp(url);
+  const insecureAllowed = options.allowPrivateProviders && isLoopbackHttp(url);
   if (url.protocol !== 'https:' && !insecureAllowed) throw issuerError('The issuer URL must start with https://.');
   return url;
-}
-
-/**
- * Addresses an organization's provider may not live at: any organization admin can name an issuer, and
- * cloudpass fetches it from inside the operator's network, so it must not become a way to reach private
- * services (loopback, private ranges, link-local and cloud metadata, carrier-grade NAT, unique local).
- */
-const internalAddresses = new BlockList();
-for (const [network, prefix] of [['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.168.0.0', 16], ['224.0.0.0', 3]] as const) {
-  internalAddresses.addSubnet(network, prefix, 'ipv4');
-}
-for (const [network, prefix] of [['::', 127], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8]] as const) {
-  internalAddresses.addSubnet(network, prefix, 'ipv6');
-}
-
-function isInternalAddress(address: string): boolean {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
-  if (mapped) return internalAddresses.check(mapped, 'ipv4');
-  return internalAddresses.check(address, isIP(address) === 6 ? 'ipv6' : 'ipv4');
-}
-
-/** Refuses a URL whose host is, or resolves to, an internal address (loopback stays allowed where insecure loopback is). */
-async function assertPublicHost(url: URL, options: Pick<OidcClientOptions, 'allowInsecureLoopbackIssuers'>, what = 'issuer'): Promise<void> {
-  const host = url.hostname.replace(/^\[|\]$/g, '');
-  let addresses: string[];
-  try {
-    addresses = isIP(host) ? [host] : (await lookup(host, { all: true, verbatim: true })).map((a) => a.address);
-  } catch {
-    throw issuerError(`The ${what}'s host ${host} could not be found.`);
-  }
-  const loopbackAllowed = options.allowInsecureLoopbackIssuers && LOOPBACK_HOSTS.has(url.hostname);
-  if (!loopbackAllowed && addresses.some(isInternalAddress)) {
-    throw issuerError(`The ${what} must be reachable on the internet: ${host} is a private or local address.`);
-  }
 }
 
 const issuerError = (message: string) =>
   new DomainError('validation_failed', message, { errors: [{ path: 'issuer', message }] });
 
+/** One answer whatever went wrong (no such host, refused address, closed port, timeout, bad document): no scanning through it. */
+const noProvider = () => new DomainError('oidc_discovery_failed', 'No working OpenID Connect provider was found at this issuer URL.', {
+  errors: [{ path: 'issuer', message: 'No working OpenID Connect provider was found at this issuer URL.' }],
+});
+
 export function createOidcClients(options: OidcClientOptions) {
   const cache = new Map<string, { config: oidc.Configuration; until: number }>();
+  // Every request to a provider (discovery, key set, token, userinfo) goes through this fetch.
+  const guardedFetch = createGuardedFetch({ allowPrivate: options.allowPrivateProviders, resolve: options.resolve }) as oidc.CustomFetch;
 
   /** Fetches the provider's metadata (throws `oidc_discovery_failed` in words a person can act on). */
   async function discover(settings: OidcClientSettings): Promise<oidc.Configuration> {
@@ -95,24 +70,17 @@ export function createOidcClients(options: OidcClientOptions) {
     const hit = cache.get(key);
     if (hit && hit.until > Date.now()) return hit.config;
     const issuer = parseIssuer(settings.issuer, options);
-    await assertPublicHost(issuer, options);
+    const execute: Array<(c: oidc.Configuration) => void> = [(c) => { c[oidc.customFetch] = guardedFetch; }];
     // oxlint-disable-next-line typescript/no-deprecated -- deprecated only as a warning sign; used for loopback http issuers, which parseIssuer admits only when allowed
-    const execute = isLoopbackHttp(issuer) ? [oidc.allowInsecureRequests] : [];
+    if (isLoopbackHttp(issuer)) execute.push(oidc.allowInsecureRequests);
     let config: oidc.Configuration;
     try {
       const discovered = await oidc.discovery(issuer, settings.clientId, settings.clientSecret, undefined, {
-        execute, timeout: options.timeoutSeconds ?? 10,
+        execute, timeout: options.timeoutSeconds ?? 10, [oidc.customFetch]: guardedFetch,
       });
       config = withClientAuthentication(discovered, settings, execute);
-    } catch (error) {
-      throw new DomainError('oidc_discovery_failed',
-        `We could not read the OpenID Connect configuration at ${issuer.href.replace(/\/$/, '')}/.well-known/openid-configuration: ${reason(error)}`,
-        { errors: [{ path: 'issuer', message: 'No working OpenID Connect provider was found at this issuer URL.' }] });
-    }
-    // The endpoints the discovery document names are fetched later: they must be public too.
-    const metadata = config.serverMetadata();
-    for (const [what, endpoint] of [['token endpoint', metadata.token_endpoint], ['key set', metadata.jwks_uri], ['userinfo endpoint', metadata.userinfo_endpoint]] as const) {
-      if (endpoint) await assertPublicHost(new URL(endpoint), options, `provider's ${what}`);
+    } catch {
+      throw noProvider();
     }
     for (const [k, v] of cache) if (v.until <= Date.now()) cache.delete(k);
     cache.set(key, { config, until: Date.now() + CACHE_MS });
@@ -189,12 +157,6 @@ function signInFailed(error: unknown): DomainError {
     const text = error.error === 'access_denied' ? 'The sign-in was cancelled or refused at your organization.' : `Your organization's sign-in answered: ${error.error_description ?? error.error}.`;
     return new DomainError('oidc_sign_in_failed', text);
   }
-  return new DomainError('oidc_sign_in_failed', `Your organization's sign-in could not be completed (${reason(error)}). Try again.`);
-}
-
-function reason(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const cause = (error as { cause?: unknown }).cause;
-  const detail = cause instanceof Error && cause.message && cause.message !== error.message ? ` (${cause.message})` : '';
-  return `${error.message}${detail}`.slice(0, 300);
+  // Nothing about the network in the text: the provider's endpoints are the organization admin's to name.
+  return new DomainError('oidc_sign_in_failed', 'Your organization\'s sign-in could not be completed. Try again.');
 }

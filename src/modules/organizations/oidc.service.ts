@@ -15,7 +15,8 @@ import type { Actor, AuditService } from '../audit/audit.service.ts';
 import { assertAccess, organizationRow, type Viewer } from './organization-access.ts';
 import { oidcRedirectUri, toOidcView, type OidcView } from './organization-view.ts';
 import { emailDomain } from './domains.ts';
-import { createOidcClients, isLoopbackHttp, newPkce, parseIssuer, type OidcIdentity } from './oidc-client.ts';
+import { createOidcClients, newPkce, parseIssuer, type OidcIdentity } from './oidc-client.ts';
+import type { Resolver } from './provider-addresses.ts';
 import * as repo from './organizations.repository.ts';
 
 const MAX_DISPLAY_NAME_LENGTH = 100;
@@ -46,17 +47,15 @@ export interface OidcServiceDeps {
     firstAdmin(trx: Trx, organizationId: string): Promise<MemberAccount | undefined>;
     linkOidcSubject(trx: Trx, accountId: string, subject: string): Promise<boolean>;
   };
-  /**
-   * Accept plain-http OpenID issuers on this machine (127.0.0.1, ::1, localhost). Defaults to true only when
-   * PUBLIC_URL itself is plain http on this machine (development, tests); a deployment stays https-only.
-   */
-  allowInsecureLoopbackIssuers?: boolean;
+  /** How provider host names are resolved (tests answer with their own addresses). */
+  resolve?: Resolver;
 }
 
 export function createOidcService(deps: OidcServiceDeps) {
   const { db, config, metrics, audit, accounts, organizationalAccounts: members } = deps;
-  const allowInsecureLoopbackIssuers = deps.allowInsecureLoopbackIssuers ?? isLoopbackHttp(config.publicUrl);
-  const oidcClients = createOidcClients({ allowInsecureLoopbackIssuers });
+  // Private and loopback providers only by the explicit setting, never because PUBLIC_URL happens to be http.
+  const allowPrivateProviders = config.oidcAllowPrivateProviders;
+  const oidcClients = createOidcClients({ allowPrivateProviders, resolve: deps.resolve });
   const secretKey = deriveKey(config.secret, 'oidc-client-secret');
   const redirectUri = oidcRedirectUri(config.publicUrl);
 
@@ -76,7 +75,7 @@ export function createOidcService(deps: OidcServiceDeps) {
     if (!newSecret && !row.oidc_client_secret) errors.push({ path: 'clientSecret', message: 'Enter the client secret your provider gave cloudpass.' });
     if (newSecret.length > 1000) errors.push({ path: 'clientSecret', message: 'The client secret must be at most 1000 characters.' });
     if (errors.length > 0) throw new ValidationError(errors);
-    parseIssuer(issuerText, { allowInsecureLoopbackIssuers });
+    parseIssuer(issuerText, { allowPrivateProviders });
     const issuer = issuerText;
     const clientSecret = newSecret || openSecret(secretKey, row.oidc_client_secret!, organizationId);
     await oidcClients.discover({ issuer, clientId, clientSecret });

@@ -28,7 +28,7 @@ describe('organizations in a real browser', { skip }, () => {
   let provider: TestProvider;
 
   before(async () => {
-    server = await startLiveServer({ smtp: true });
+    server = await startLiveServer({ smtp: true, env: { OIDC_ALLOW_PRIVATE_PROVIDERS: 'true' } });
     ({ app, base } = server);
     receiver = server.receiver!;
     provider = await startTestProvider({ redirectUri: `${base}/signin/organization/callback` });

@@ -18,6 +18,8 @@ export function invitation(publicUrl: URL, invite: {
     to: invite.to,
     subject: `You are invited to ${invite.organizationName} on cloudpass`,
     text: `${hello}\n\n${intro}\n\n${href}\n\n${outro}\n`,
+    // The token opens the account: the outbox keeps it only sealed, until delivered.
+    secrets: [invite.token],
     html: htmlMail([hello, intro], { href, label: 'Set your password' }, [outro]),
   };
 }

@@ -434,8 +434,8 @@ test('sealed secrets open only with the same key and binding', () => {
 });
 
 test('issuers must be https; plain http only on this machine and only when allowed', () => {
-  const strict = { allowInsecureLoopbackIssuers: false };
-  const local = { allowInsecureLoopbackIssuers: true };
+  const strict = { allowPrivateProviders: false };
+  const local = { allowPrivateProviders: true };
   assert.equal(parseIssuer('https://login.example.com', strict).hostname, 'login.example.com');
   assert.throws(() => parseIssuer('http://127.0.0.1:8080', strict), { code: 'validation_failed' });
   assert.equal(parseIssuer('http://127.0.0.1:8080', local).port, '8080');
