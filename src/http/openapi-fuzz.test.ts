@@ -225,7 +225,7 @@ function pathTableOf(path: string): string | undefined {
 function requestArb(op: Operation, role: Role, ctx: GenContext, auth: Record<Role, Record<string, string>>): fc.Arbitrary<FuzzRequest> {
   const modeArb = fc.constantFrom<Mode>('valid', 'valid', 'valid', 'valid', 'boundary', 'boundary', 'invalid', 'invalid', 'invalid');
   return modeArb.chain((mode) => {
-    const params = op.parameters.filter((p) => p.in === 'path' || p.in === 'query');
+    const params = op.parameters.filter((p) => p.in === 'path' || p.in === 'query' || p.in === 'header');
     // One place carries the boundary or invalid value; everything else is valid.
     const oddAt = fc.integer({ min: -1, max: params.length });
     return oddAt.chain((odd) => {
@@ -244,16 +244,21 @@ function requestArb(op: Operation, role: Role, ctx: GenContext, auth: Record<Rol
       const bodyArb = op.body ? valueArb(op.body, bodyMode, 'body', ctx) : fc.constant(undefined);
       // Besides the schema: bodies that are not JSON, a wrong media type, no body, another site's Origin.
       const wrapper = fc.constantFrom('json', 'json', 'json', 'json', 'json', 'json', 'json', 'json', 'garbage', 'text', 'none', 'origin');
-      return fc.tuple(fc.tuple(...paramArbs), bodyArb, mode === 'valid' ? fc.constant('json') : wrapper).map(([values, body, wrap]): FuzzRequest => {
+      // What the client accepts: JSON mostly, sometimes anything, a browser's HTML, CSV, or nothing said.
+      const acceptArb = fc.constantFrom('application/json', 'application/json', 'application/json', '*/*', 'text/html,application/xhtml+xml;q=0.9', 'text/csv', '');
+      return fc.tuple(fc.tuple(...paramArbs), bodyArb, mode === 'valid' ? fc.constant('json') : wrapper, acceptArb).map(([values, body, wrap, accept]): FuzzRequest => {
         let url = op.path;
         const query = new URLSearchParams();
+        const headerValues: Record<string, string> = {};
         for (const [p, present, value] of values) {
           const text = typeof value === 'string' ? value : value === undefined ? '' : JSON.stringify(value);
           if (p.in === 'path') url = url.replace(`{${p.name}}`, encodeURIComponent(text === '' ? '-' : wellFormed(text)));
-          else if (present && value !== undefined) query.set(p.name, text);
+          else if (p.in === 'query' && present && value !== undefined) query.set(p.name, text);
+          // Only what HTTP can carry in a header (Node refuses the rest before the app sees it).
+          else if (p.in === 'header' && present && value !== undefined && /^[\t\x20-\x7e]*$/.test(text)) headerValues[p.name] = text;
         }
         const qs = query.toString();
-        const headers: Record<string, string> = { accept: 'application/json', ...auth[role] };
+        const headers: Record<string, string> = { ...(accept ? { accept } : {}), ...headerValues, ...auth[role] };
         // Nobody sometimes brings credentials that are not valid: a made-up key, a made-up session cookie.
         if (role === 'nobody' && mode !== 'valid') {
           if (wrap === 'garbage') headers.authorization = 'Bearer cp_live_not-a-real-key';
