@@ -16,7 +16,8 @@ import { registerLocale } from './http/locale.ts';
 import { registerMetrics } from './http/metrics.ts';
 import { createMetrics, type Metrics } from './lib/metrics.ts';
 import { lazySerializerBuilder, lazyValidatorBuilder } from './http/lazy-schemas.ts';
-import { answerClientError, registerProblemHandler } from './http/problem.ts';
+import { answerClientError, answerFrameworkError, registerProblemHandler } from './http/problem.ts';
+import { describeRoute } from './http/route-schemas.ts';
 import type { ModuleContext } from './http/module-context.ts';
 import { createPageSupport, sendErrorPage, wantsHtml } from './http/pages.tsx';
 import { createRedis } from './lib/redis.ts';
@@ -70,9 +71,14 @@ export async function buildApp(options: AppOptions): Promise<App> {
     trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
     bodyLimit: 1024 * 1024,
     clientErrorHandler: answerClientError,
+    frameworkErrors: answerFrameworkError,
+    // Ids are checked by their schemas (a 400 naming the field); the router's own limit only stops the absurd.
+    routerOptions: { maxParamLength: 2000 },
     ajv: { customOptions: { removeAdditional: 'all', coerceTypes: false, allErrors: true } },
     schemaController: { compilersFactory: { buildValidator: lazyValidatorBuilder(), buildSerializer: lazySerializerBuilder() } },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  // Before any route (and before swagger collects them): shared text pattern on inputs, problems described.
+  app.addHook('onRoute', describeRoute);
 
   const metrics = createMetrics();
   const redis = config.redisUrl ? await createRedis(config.redisUrl) : undefined;

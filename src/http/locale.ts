@@ -8,6 +8,7 @@ import Negotiator from 'negotiator';
 import { LOCALES, SOURCE_LOCALE, isLocale } from '../i18n/catalogue.ts';
 import { pageEnv, type Branding, type PageEnv } from '../web/page-env.ts';
 import { safeReturnTo } from './pages.tsx';
+import { SingleLineText } from './schemas.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -35,8 +36,8 @@ export function registerLocale(app: FastifyInstance, deps: { secure: boolean; br
   app.withTypeProvider<TypeBoxTypeProvider>().get('/language/:locale', {
     schema: {
       hide: true,
-      params: Type.Object({ locale: Type.String({ maxLength: 16 }) }),
-      querystring: Type.Object({ returnTo: Type.Optional(Type.String({ maxLength: 2000 })) }),
+      params: Type.Object({ locale: SingleLineText({ maxLength: 16 }) }),
+      querystring: Type.Object({ returnTo: Type.Optional(SingleLineText({ maxLength: 2000 })) }),
     },
   }, async (request, reply) => {
     const back = safeReturnTo(request.query.returnTo) ?? '/';

@@ -149,6 +149,19 @@ export const RAW_SECURITY_HEADERS: Readonly<Record<string, string>> = {
 };
 
 /**
+ * For requests Fastify's router refuses before any route or hook runs (a path with broken %-encoding, a path
+ * parameter longer than the router takes): a problem document with the security headers, never Fastify's
+ * bare JSON without them. Both are a 400 like any other request that does not match the description.
+ */
+export function answerFrameworkError(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const body = error.code === 'FST_ERR_BAD_URL' || error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+    ? problem('validation_failed', error.code === 'FST_ERR_BAD_URL' ? 'The path is not valid: it has broken %-encoding.' : 'A part of the path is too long.',
+      { errors: [{ path: 'params', message: 'is not valid' }] })
+    : problem('internal_error', 'Something went wrong on our side. Please try again.');
+  void reply.headers(RAW_SECURITY_HEADERS).code(body.status).type('application/problem+json').send(body);
+}
+
+/**
  * For requests Node's HTTP parser refuses before Fastify sees them (a control byte in a cookie, headers too
  * large, a request that timed out): a problem document like every other error, with the security headers,
  * instead of Fastify's bare `{"error":"Bad Request"}`.

@@ -28,10 +28,18 @@ export const ProblemSchema = Type.Object({
   errors: Type.Optional(Type.Array(Type.Object({ path: Type.String(), message: Type.String() }))),
 }, { additionalProperties: true, description: 'application/problem+json' });
 
-/** The problem responses of a route, by status: `response: { 200: Thing, ...problems(400, 404, 409) }`. */
-export function problems(...statuses: number[]): Record<number, TSchema> {
-  return Object.fromEntries(statuses.map((status) => [status, ProblemSchema]));
+/**
+ * The problem responses of a route, by status: `response: { 200: Thing, ...problems(404, 409) }`, each under
+ * `application/problem+json`. The statuses every route can give (400, 401, 403, 404, 413, 415, 500, by what
+ * the route accepts) are added to every documented route by `describeRoute` (src/http/route-schemas.ts).
+ */
+export function problems(...statuses: number[]): Record<number, ProblemResponse> {
+  return Object.fromEntries(statuses.map((status) => [status, {
+    description: 'A problem document (RFC 9457); `code` says which', content: { 'application/problem+json': { schema: ProblemSchema } },
+  }]));
 }
+
+export interface ProblemResponse { description: string; content: { 'application/problem+json': { schema: TSchema } } }
 
 /** Error responses every operator route can give. */
 export const operatorProblems = problems(400, 401, 403);

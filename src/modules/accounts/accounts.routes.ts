@@ -7,8 +7,9 @@ import { requireAccount } from '../../http/auth.ts';
 import { DomainError } from '../../lib/errors.ts';
 import { publicAccount } from './account-view.ts';
 import { deviceCookieValues, setDeviceCookie } from './device-cookies.ts';
+import { SingleLineText, problems } from '../../http/schemas.ts';
 
-const text = (maxLength: number, description?: string) => Type.String({ maxLength, ...(description ? { description } : {}) });
+const text = (maxLength: number, description?: string) => SingleLineText({ maxLength, ...(description ? { description } : {}) });
 
 export const AccountSchema = Type.Object({
   id: Type.String(),
@@ -42,32 +43,32 @@ export async function accountRoutes(app: FastifyInstance, context: ModuleContext
   const { accounts, sessions } = context.services;
 
   api.post('/accounts', {
-    schema: { tags: ['accounts'], summary: 'Create a personal account; a verification link is emailed', body: SignUpBody, response: { 201: AccountSchema } },
+    schema: { tags: ['accounts'], summary: 'Create a personal account; a verification link is emailed', body: SignUpBody, response: { 201: AccountSchema, ...problems(409, 429) } },
   }, async (request, reply) => {
     const account = await accounts.createPersonalAccount(request.body);
     return reply.code(201).send(publicAccount(account));
   });
 
   api.post('/accounts/verify-email', {
-    schema: { tags: ['accounts'], summary: 'Verify an email with the token from the emailed link', body: Type.Object({ token: text(500) }, { additionalProperties: false }), response: { 200: AccountEnvelope } },
+    schema: { tags: ['accounts'], summary: 'Verify an email with the token from the emailed link', body: Type.Object({ token: text(500) }, { additionalProperties: false }), response: { 200: AccountEnvelope, ...problems(429) } },
   }, async (request) => ({ account: publicAccount(await accounts.verifyEmail(request.body.token)) }));
 
   api.post('/accounts/resend-verification', {
-    schema: { tags: ['accounts'], summary: 'Email a new verification link (the same answer whether or not the account exists)', body: Type.Object({ email: text(1000) }, { additionalProperties: false }), response: { 202: Accepted } },
+    schema: { tags: ['accounts'], summary: 'Email a new verification link (the same answer whether or not the account exists)', body: Type.Object({ email: text(1000) }, { additionalProperties: false }), response: { 202: Accepted, ...problems(429) } },
   }, async (request, reply) => {
     await accounts.resendVerification(request.body.email);
     return reply.code(202).send({ status: 'accepted' });
   });
 
   api.post('/accounts/password-reset', {
-    schema: { tags: ['accounts'], summary: 'Email a password reset link (the same answer whether or not the account exists)', body: Type.Object({ email: text(1000) }, { additionalProperties: false }), response: { 202: Accepted } },
+    schema: { tags: ['accounts'], summary: 'Email a password reset link (the same answer whether or not the account exists)', body: Type.Object({ email: text(1000) }, { additionalProperties: false }), response: { 202: Accepted, ...problems(429) } },
   }, async (request, reply) => {
     await accounts.requestPasswordReset(request.body.email);
     return reply.code(202).send({ status: 'accepted' });
   });
 
   api.post('/accounts/password-reset/confirm', {
-    schema: { tags: ['accounts'], summary: 'Set a new password with the emailed token; ends every session of the account', body: Type.Object({ token: text(500), password: text(1024) }, { additionalProperties: false }), response: { 200: AccountEnvelope } },
+    schema: { tags: ['accounts'], summary: 'Set a new password with the emailed token; ends every session of the account', body: Type.Object({ token: text(500), password: text(1024) }, { additionalProperties: false }), response: { 200: AccountEnvelope, ...problems(429) } },
   }, async (request) => ({ account: publicAccount(await accounts.confirmPasswordReset(request.body.token, request.body.password)) }));
 
   api.get('/me', {
@@ -89,7 +90,7 @@ export async function accountRoutes(app: FastifyInstance, context: ModuleContext
     schema: {
       tags: ['accounts'], summary: 'Change the password; other sessions of the account end',
       body: Type.Object({ currentPassword: text(1024), newPassword: text(1024) }, { additionalProperties: false }),
-      response: { 204: Type.Null() },
+      response: { 204: Type.Null(), ...problems(429) },
     },
   }, async (request, reply) => {
     await accounts.changePassword(request.account!.id, request.body, request.session ?? undefined);
@@ -97,7 +98,7 @@ export async function accountRoutes(app: FastifyInstance, context: ModuleContext
   });
 
   api.post('/sessions', {
-    schema: { tags: ['sessions'], summary: 'Sign in; sets the session cookie', body: SignInBody, response: { 200: AccountEnvelope } },
+    schema: { tags: ['sessions'], summary: 'Sign in; sets the session cookie', body: SignInBody, response: { 200: AccountEnvelope, ...problems(409, 429) } },
   }, async (request, reply) => {
     assertSameOrigin(request, context);
     const account = await accounts.authenticate({ ...request.body, clientAddress: request.ip, deviceCookies: deviceCookieValues(request.cookies) });

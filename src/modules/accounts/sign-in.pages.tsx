@@ -17,6 +17,7 @@ import { InvalidLinkPage, tooManyMessage } from './account-views.tsx';
 import { deviceCookieValues, setDeviceCookie } from './device-cookies.ts';
 import { AccountChoiceRequiredError, type AccountChoice } from './accounts.service.ts';
 import type { AccountKind } from './accounts.table.ts';
+import { SingleLineText } from '../../http/schemas.ts';
 
 /** How long the chooser may be answered after the password was checked. */
 const CHOICE_TTL_MS = 5 * 60 * 1000;
@@ -29,8 +30,8 @@ interface PendingChoice {
 }
 
 const hidden = { hide: true } as const;
-const SignInQuery = Type.Object({ returnTo: Type.Optional(Type.String({ maxLength: 2000 })), signedOut: Type.Optional(Type.String({ maxLength: 10 })) });
-const TokenQuery = Type.Object({ token: Type.Optional(Type.String({ maxLength: 500 })) });
+const SignInQuery = Type.Object({ returnTo: Type.Optional(SingleLineText({ maxLength: 2000 })), signedOut: Type.Optional(SingleLineText({ maxLength: 10 })) });
+const TokenQuery = Type.Object({ token: Type.Optional(SingleLineText({ maxLength: 500 })) });
 const SignInForm = formBody(['email', 'password', 'accountKind', 'organizationId']);
 const ChoiceForm = formBody(['choice']);
 const EmailForm = formBody(['email']);

@@ -11,9 +11,10 @@ import { Actions, Alert, Button, Card, CountrySelect, Form, FormErrorSummary, Te
 import { Page } from '../../web/page.tsx';
 import { sendPage } from '../../web/render.ts';
 import { InvalidLinkPage } from './account-views.tsx';
+import { SingleLineText } from '../../http/schemas.ts';
 
 const hidden = { hide: true } as const;
-const TokenQuery = Type.Object({ token: Type.Optional(Type.String({ maxLength: 500 })) });
+const TokenQuery = Type.Object({ token: Type.Optional(SingleLineText({ maxLength: 500 })) });
 const SignUpForm = formBody(['email', 'password', 'displayName', 'country']);
 const EmailForm = formBody(['email']);
 const TokenForm = formBody(['token']);

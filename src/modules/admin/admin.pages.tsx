@@ -9,8 +9,9 @@ import { Console } from '../../web/console-layout.tsx';
 import { sendPage } from '../../web/render.ts';
 import type { AuditEventView } from '../audit/audit.service.ts';
 import type { MailView } from '../mail/mail.service.ts';
+import { SingleLineText } from '../../http/schemas.ts';
 
-const PageQuery = Type.Object({ before: Type.Optional(Type.String({ maxLength: 40 })) });
+const PageQuery = Type.Object({ before: Type.Optional(SingleLineText({ maxLength: 40 })) });
 
 export async function adminPages(app: FastifyInstance, context: ModuleContext) {
   const pages = app.withTypeProvider<TypeBoxTypeProvider>();

@@ -4,7 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { ModuleContext } from '../../http/module-context.ts';
 import { requireOperator } from '../../http/auth.ts';
-import { ProblemSchema } from '../../http/schemas.ts';
+import { ProblemSchema, SingleLineText } from '../../http/schemas.ts';
 
 const AuditEventSchema = Type.Object({
   id: Type.String(),
@@ -32,7 +32,7 @@ export async function auditRoutes(app: FastifyInstance, context: ModuleContext) 
       querystring: Type.Object({
         limit: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,2}$', description: '1–500 (more is read as 500), default 100' })),
         before: Type.Optional(Type.String({ format: 'date-time', description: 'only events before this time' })),
-        subjectId: Type.Optional(Type.String({ description: 'only events about this campaign, code batch or other subject' })),
+        subjectId: Type.Optional(SingleLineText({ maxLength: 100, description: 'only events about this campaign, code batch or other subject' })),
       }, { additionalProperties: false }),
       response: { 200: Type.Object({ items: Type.Array(AuditEventSchema) }), 400: ProblemSchema, 401: ProblemSchema, 403: ProblemSchema },
     },

@@ -3,14 +3,14 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { ModuleContext } from '../../http/module-context.ts';
-import { ProblemSchema, operatorProblems } from '../../http/schemas.ts';
+import { ProblemSchema, SingleLineText, operatorProblems } from '../../http/schemas.ts';
 import { actorOf, requireOperator } from '../../http/auth.ts';
 import { CAMPAIGN_STATUSES, MAX_NAME_LENGTH, MAX_PASSES_PER_ACCOUNT, MAX_VALIDITY_DAYS } from './campaigns.service.ts';
 import type { CampaignStatus } from './campaigns.table.ts';
 
 const MoneySchema = Type.Object({
   amount: Type.Integer({ description: 'integer minor units (cents), greater than 0' }),
-  currency: Type.String({ description: 'ISO 4217 code, e.g. USD' }),
+  currency: SingleLineText({ maxLength: 16, description: 'ISO 4217 code, e.g. USD' }),
 }, { additionalProperties: false });
 
 const StatusSchema = Type.Unsafe<CampaignStatus>({ type: 'string', enum: [...CAMPAIGN_STATUSES] });
@@ -36,15 +36,15 @@ export const CampaignSchema = Type.Object({
 });
 
 const CreateCampaignBody = Type.Object({
-  name: Type.String({ description: `1–${MAX_NAME_LENGTH} characters` }),
+  name: SingleLineText({ maxLength: 4 * MAX_NAME_LENGTH, description: `1–${MAX_NAME_LENGTH} characters, on one line` }),
   credit: MoneySchema,
   validityDays: Type.Integer({ description: `1–${MAX_VALIDITY_DAYS}` }),
-  redeemBy: Type.String({ description: 'YYYY-MM-DD, today or later' }),
-  countries: Type.Optional(Type.Union([Type.Array(Type.String()), Type.Null()], { description: 'ISO 3166-1 alpha-2 codes; null or absent: every country' })),
+  redeemBy: SingleLineText({ maxLength: 10, description: 'YYYY-MM-DD, today or later' }),
+  countries: Type.Optional(Type.Union([Type.Array(SingleLineText({ maxLength: 8 }), { maxItems: 300 }), Type.Null()], { description: 'ISO 3166-1 alpha-2 codes; null or absent: every country' })),
   passesPerAccount: Type.Optional(Type.Integer({ description: `1–${MAX_PASSES_PER_ACCOUNT}, default 1` })),
 }, { additionalProperties: false });
 
-const IdParams = Type.Object({ id: Type.String() });
+const IdParams = Type.Object({ id: SingleLineText({ maxLength: 100 }) });
 const security: Array<Record<string, string[]>> = [{ apiKey: [] }, { session: [] }];
 
 export async function campaignRoutes(app: FastifyInstance, context: ModuleContext) {

@@ -4,7 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { ModuleContext } from '../../http/module-context.ts';
 import { actorOf, requireOperator } from '../../http/auth.ts';
-import { ProblemSchema, operatorProblems } from '../../http/schemas.ts';
+import { ProblemSchema, SingleLineText, operatorProblems } from '../../http/schemas.ts';
 import { codesCsv } from './codes-csv.ts';
 import { MAX_CODES_PER_REQUEST, MAX_CODES_PER_REVOKE } from './codes.service.ts';
 
@@ -37,7 +37,7 @@ export async function codeRoutes(app: FastifyInstance, context: ModuleContext) {
       tags: ['operator'], security,
       summary: 'Generate a batch of pass codes',
       description: `JSON by default; CSV (code,campaign_id,batch_id) with \`Accept: text/csv\`. Up to ${MAX_CODES_PER_REQUEST.toLocaleString('en')} per request; the CLI streams any number.`,
-      params: Type.Object({ id: Type.String() }),
+      params: Type.Object({ id: SingleLineText({ maxLength: 100 }) }),
       body: Type.Object({ count: Type.Integer({ description: `1–${MAX_CODES_PER_REQUEST}` }) }, { additionalProperties: false }),
       response: {
         201: {
@@ -61,7 +61,7 @@ export async function codeRoutes(app: FastifyInstance, context: ModuleContext) {
   api.post('/codes/lookup', {
     schema: {
       tags: ['operator'], security, summary: "A code's state, campaign and redemption",
-      body: Type.Object({ code: Type.String() }, { additionalProperties: false }),
+      body: Type.Object({ code: SingleLineText({ maxLength: 64 }) }, { additionalProperties: false }),
       response: { 200: PassCodeSchema, 404: ProblemSchema, 422: ProblemSchema, ...operatorProblems },
     },
   }, async (request) => codes.lookup(request.body.code));
@@ -69,7 +69,7 @@ export async function codeRoutes(app: FastifyInstance, context: ModuleContext) {
   api.post('/codes/revoke', {
     schema: {
       tags: ['operator'], security, summary: 'Revoke issued codes (redeemed ones are left alone)',
-      body: Type.Object({ codes: Type.Array(Type.String(), { description: `1–${MAX_CODES_PER_REVOKE} codes` }) }, { additionalProperties: false }),
+      body: Type.Object({ codes: Type.Array(SingleLineText({ maxLength: 64 }), { description: `1–${MAX_CODES_PER_REVOKE} codes` }) }, { additionalProperties: false }),
       response: { 200: Type.Object({ revoked: Type.Integer() }), ...operatorProblems },
     },
   }, async (request) => codes.revoke(request.body.codes, actorOf(request)));

@@ -8,9 +8,10 @@ import { formBody, formValue } from '../../http/pages.tsx';
 import { refusalOf } from '../../http/form-errors.ts';
 import { createAdminPage, formState } from './organization-admin-page.tsx';
 import { viewerOf } from './organizations.routes.ts';
+import { SingleLineText } from '../../http/schemas.ts';
 
 const hidden = { hide: true } as const;
-const DomainParams = Type.Object({ domain: Type.String({ maxLength: 300 }) });
+const DomainParams = Type.Object({ domain: SingleLineText({ maxLength: 300 }) });
 const DomainForm = formBody(['domain']);
 
 export async function domainPages(app: FastifyInstance, context: ModuleContext) {

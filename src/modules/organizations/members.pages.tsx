@@ -13,10 +13,11 @@ import { sendPage } from '../../web/render.ts';
 import { createAdminPage, formState } from './organization-admin-page.tsx';
 import type { MemberView } from './organization-view.ts';
 import { viewerOf } from './organizations.routes.ts';
+import { SingleLineText } from '../../http/schemas.ts';
 
 const hidden = { hide: true } as const;
-const MemberParams = Type.Object({ accountId: Type.String({ maxLength: 100 }) });
-const TokenQuery = Type.Object({ token: Type.Optional(Type.String({ maxLength: 500 })) });
+const MemberParams = Type.Object({ accountId: SingleLineText({ maxLength: 100 }) });
+const TokenQuery = Type.Object({ token: Type.Optional(SingleLineText({ maxLength: 500 })) });
 const AddMemberForm = formBody(['email', 'displayName', 'country', 'role']);
 const RoleForm = formBody(['role']);
 const InvitationForm = formBody(['token', 'password']);

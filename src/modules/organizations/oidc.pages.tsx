@@ -15,20 +15,21 @@ import { Page } from '../../web/page.tsx';
 import { sendPage } from '../../web/render.ts';
 import { createAdminPage, formState } from './organization-admin-page.tsx';
 import { viewerOf } from './organizations.routes.ts';
+import { SingleLineText } from '../../http/schemas.ts';
 
 /** How long a browser may take at the provider before the callback is refused. */
 const OIDC_TTL_MS = 15 * 60 * 1000;
 
 const hidden = { hide: true } as const;
 const ProviderForm = formBody(['issuer', 'clientId', 'clientSecret']);
-const ReturnToQuery = Type.Object({ returnTo: Type.Optional(Type.String({ maxLength: 2000 })) });
-const StartParams = Type.Object({ id: Type.String({ maxLength: 100 }) });
+const ReturnToQuery = Type.Object({ returnTo: Type.Optional(SingleLineText({ maxLength: 2000 })) });
+const StartParams = Type.Object({ id: SingleLineText({ maxLength: 100 }) });
 const StartQuery = Type.Object({
-  returnTo: Type.Optional(Type.String({ maxLength: 2000 })), loginHint: Type.Optional(Type.String({ maxLength: 254 })),
+  returnTo: Type.Optional(SingleLineText({ maxLength: 2000 })), loginHint: Type.Optional(SingleLineText({ maxLength: 254 })),
 });
 /** What a provider sends back (OpenID Connect Core 3.1.2.5 and 3.1.2.6, RFC 9207); the service reads the full URL. */
 const CallbackQuery = Type.Object(Object.fromEntries(
-  ['code', 'state', 'iss', 'session_state', 'error', 'error_description', 'error_uri'].map((name) => [name, Type.Optional(Type.String({ maxLength: 4096 }))]),
+  ['code', 'state', 'iss', 'session_state', 'error', 'error_description', 'error_uri'].map((name) => [name, Type.Optional(SingleLineText({ maxLength: 4096 }))]),
 ));
 
 export async function oidcPages(app: FastifyInstance, context: ModuleContext) {

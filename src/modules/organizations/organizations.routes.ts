@@ -8,8 +8,9 @@ import { DomainError } from '../../lib/errors.ts';
 import { publicAccount } from '../accounts/account-view.ts';
 import { AccountSchema } from '../accounts/accounts.routes.ts';
 import type { Viewer } from './organization-access.ts';
+import { SingleLineText, problems } from '../../http/schemas.ts';
 
-const text = (maxLength: number, description?: string) => Type.String({ maxLength, ...(description ? { description } : {}) });
+const text = (maxLength: number, description?: string) => SingleLineText({ maxLength, ...(description ? { description } : {}) });
 const nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
 const Role = Type.Union([Type.Literal('admin'), Type.Literal('member')]);
 
@@ -73,7 +74,7 @@ export async function organizationRoutes(app: FastifyInstance, context: ModuleCo
     schema: {
       tags, summary: 'Create an organization with its first admin (an organizational account); a verification link is emailed',
       body: CreateOrganizationBody,
-      response: { 201: Type.Object({ organization: OrganizationSchema, account: AccountSchema }, { additionalProperties: false }) },
+      response: { 201: Type.Object({ organization: OrganizationSchema, account: AccountSchema }, { additionalProperties: false }), ...problems(409) },
     },
   }, async (request, reply) => {
     const { organization, account } = await organizations.createOrganization(request.body);
@@ -81,13 +82,13 @@ export async function organizationRoutes(app: FastifyInstance, context: ModuleCo
   });
 
   api.get('/organizations/:id', {
-    schema: { tags, summary: 'The organization (its admins, or an operator)', params: OrganizationParams, response: { 200: OrganizationSchema } },
+    schema: { tags, summary: 'The organization (its admins, or an operator)', params: OrganizationParams, response: { 200: OrganizationSchema, ...problems(403) } },
   }, async (request) => organizations.getOrganization(request.params.id, viewerOf(request)));
 
   api.get('/organizations/:id/members', {
     schema: {
       tags, summary: 'Members of the organization (its admins, or an operator)', params: OrganizationParams,
-      response: { 200: Type.Object({ items: Type.Array(MemberSchema) }, { additionalProperties: false }) },
+      response: { 200: Type.Object({ items: Type.Array(MemberSchema) }, { additionalProperties: false }), ...problems(403) },
     },
   }, async (request) => ({ items: await members.listMembers(request.params.id, viewerOf(request)) }));
 
@@ -96,7 +97,7 @@ export async function organizationRoutes(app: FastifyInstance, context: ModuleCo
       tags, summary: 'Add a member: an organizational account, and an emailed invitation to set a password (admins)',
       params: OrganizationParams,
       body: Type.Object({ email: text(1000), displayName: text(1000), country: text(100), role: Type.Optional(Role) }, { additionalProperties: false }),
-      response: { 201: MemberSchema },
+      response: { 201: MemberSchema, ...problems(403, 409) },
     },
   }, async (request, reply) => {
     const member = await members.addMember(request.params.id, request.body, viewerOf(request), actorOf(request));
@@ -106,7 +107,7 @@ export async function organizationRoutes(app: FastifyInstance, context: ModuleCo
   api.patch('/organizations/:id/members/:accountId', {
     schema: {
       tags, summary: 'Make a member an admin, or an admin a member (admins; never the last admin)',
-      params: MemberParams, body: Type.Object({ role: Role }, { additionalProperties: false }), response: { 200: MemberSchema },
+      params: MemberParams, body: Type.Object({ role: Role }, { additionalProperties: false }), response: { 200: MemberSchema, ...problems(403, 409) },
     },
   }, async (request) =>
     members.setMemberRole(request.params.id, request.params.accountId, request.body.role, viewerOf(request), actorOf(request)));
@@ -114,7 +115,7 @@ export async function organizationRoutes(app: FastifyInstance, context: ModuleCo
   api.delete('/organizations/:id/members/:accountId', {
     schema: {
       tags, summary: 'Remove a member; their sessions end at once (admins; not yourself, not the last admin)',
-      params: MemberParams, response: NoContent,
+      params: MemberParams, response: { ...NoContent, ...problems(403, 409) },
     },
   }, async (request, reply) => {
     await members.removeMember(request.params.id, request.params.accountId, viewerOf(request), actorOf(request));
@@ -124,7 +125,7 @@ export async function organizationRoutes(app: FastifyInstance, context: ModuleCo
   api.post('/organizations/:id/domains', {
     schema: {
       tags, summary: 'Claim an email domain; it counts once verified (admins)', params: OrganizationParams,
-      body: Type.Object({ domain: text(1000) }, { additionalProperties: false }), response: { 201: DomainSchema },
+      body: Type.Object({ domain: text(1000) }, { additionalProperties: false }), response: { 201: DomainSchema, ...problems(403, 409) },
     },
   }, async (request, reply) => {
     const domain = await domains.addDomain(request.params.id, request.body.domain, viewerOf(request), actorOf(request));
@@ -132,7 +133,7 @@ export async function organizationRoutes(app: FastifyInstance, context: ModuleCo
   });
 
   api.delete('/organizations/:id/domains/:domain', {
-    schema: { tags, summary: 'Drop a domain (admins)', params: DomainParams, response: NoContent },
+    schema: { tags, summary: 'Drop a domain (admins)', params: DomainParams, response: { ...NoContent, ...problems(403) } },
   }, async (request, reply) => {
     await domains.removeDomain(request.params.id, request.params.domain, viewerOf(request), actorOf(request));
     return reply.code(204).send(null);
@@ -141,7 +142,7 @@ export async function organizationRoutes(app: FastifyInstance, context: ModuleCo
   api.post('/organizations/:id/domains/:domain/verify', {
     schema: {
       tags, summary: 'Verify a domain: admins by its DNS TXT record; an operator marks it verified',
-      params: DomainParams, response: { 200: DomainSchema },
+      params: DomainParams, response: { 200: DomainSchema, ...problems(403, 422) },
     },
   }, async (request) => domains.verifyDomain(request.params.id, request.params.domain, viewerOf(request), actorOf(request)));
 
@@ -153,12 +154,12 @@ export async function organizationRoutes(app: FastifyInstance, context: ModuleCo
         issuer: text(1000), clientId: text(1000),
         clientSecret: Type.Optional(nullable(text(2000, 'Omit to keep the stored secret'))),
       }, { additionalProperties: false }),
-      response: { 200: OidcSchema },
+      response: { 200: OidcSchema, ...problems(403, 422) },
     },
   }, async (request) => oidc.configureOidc(request.params.id, request.body, viewerOf(request), actorOf(request)));
 
   api.delete('/organizations/:id/oidc', {
-    schema: { tags, summary: 'Stop signing in through the provider (admins)', params: OrganizationParams, response: NoContent },
+    schema: { tags, summary: 'Stop signing in through the provider (admins)', params: OrganizationParams, response: { ...NoContent, ...problems(403) } },
   }, async (request, reply) => {
     await oidc.removeOidc(request.params.id, viewerOf(request), actorOf(request));
     return reply.code(204).send(null);
@@ -168,7 +169,7 @@ export async function organizationRoutes(app: FastifyInstance, context: ModuleCo
     schema: {
       tags, summary: 'Set the password of an invited member with the emailed token; verifies the email and signs in',
       body: Type.Object({ token: text(500), password: text(1024) }, { additionalProperties: false }),
-      response: { 200: Type.Object({ account: AccountSchema }, { additionalProperties: false }) },
+      response: { 200: Type.Object({ account: AccountSchema }, { additionalProperties: false }), ...problems(429) },
     },
   }, async (request, reply) => {
     // Like signing in: a page on another site must not sign this browser into an account.

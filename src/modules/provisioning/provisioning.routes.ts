@@ -4,9 +4,11 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { ModuleContext } from '../../http/module-context.ts';
 import { actorOf, requirePlatform } from '../../http/auth.ts';
+import { ValidationError } from '../../lib/errors.ts';
+import { SingleLineText, problems } from '../../http/schemas.ts';
 
 const ProvisionedBody = Type.Object({
-  externalId: Type.String({ minLength: 1, maxLength: 200, pattern: '\\S', description: "The platform's id for the provisioned subscription" }),
+  externalId: SingleLineText({ minLength: 1, maxLength: 200, description: "The platform's id for the provisioned subscription" }),
 }, { additionalProperties: false });
 
 const Nullable = (schema: ReturnType<typeof Type.String>) => Type.Union([schema, Type.Null()]);
@@ -29,10 +31,13 @@ export async function provisioningRoutes(app: FastifyInstance, context: ModuleCo
       tags: ['platform'],
       summary: 'Confirm that a subscription is provisioned (after answering the webhook with 202); repeating it is harmless',
       security: [{ apiKey: [] }],
-      params: Type.Object({ id: Type.String({ maxLength: 100 }) }, { additionalProperties: false }),
+      params: Type.Object({ id: SingleLineText({ maxLength: 100 }) }, { additionalProperties: false }),
       body: ProvisionedBody,
-      response: { 200: ProvisionedSchema },
+      response: { 200: ProvisionedSchema, ...problems(403, 409) },
     },
-  }, async (request) =>
-    provisioning.completeProvisioning(request.params.id, request.body.externalId.trim(), actorOf(request), request.log));
+  }, async (request) => {
+    const externalId = request.body.externalId.trim();
+    if (!externalId) throw new ValidationError([{ path: 'externalId', message: 'must not be blank' }]);
+    return provisioning.completeProvisioning(request.params.id, externalId, actorOf(request), request.log);
+  });
 }

@@ -20,13 +20,14 @@ import { sendPage } from '../../web/render.ts';
 import type { Session } from '../sessions/sessions.service.ts';
 import { RedeemSteps, type RedeemStep } from './redeem-steps.tsx';
 import type { CodeCheck, RedemptionView } from './redemptions.service.ts';
+import { SingleLineText } from '../../http/schemas.ts';
 
 const CONFIRM_PATH = '/redeem/confirm';
 const hidden = { hide: true } as const;
 const RedeemForm = formBody(['code', 'country'], 200);
-const RedeemQuery = Type.Object({ released: Type.Optional(Type.String({ maxLength: 10 })) });
-const ConfirmQuery = Type.Object({ sent: Type.Optional(Type.String({ maxLength: 10 })) });
-const IdParams = Type.Object({ id: Type.String({ maxLength: 100 }) });
+const RedeemQuery = Type.Object({ released: Type.Optional(SingleLineText({ maxLength: 10 })) });
+const ConfirmQuery = Type.Object({ sent: Type.Optional(SingleLineText({ maxLength: 10 })) });
+const IdParams = Type.Object({ id: SingleLineText({ maxLength: 100 }) });
 
 /** Where a redemption continues: its activation form, or its subscription once activated. */
 export function nextStepOf(redemption: Pick<RedemptionView, 'id' | 'state' | 'subscriptionId'>): string {

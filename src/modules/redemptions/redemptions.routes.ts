@@ -4,12 +4,13 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { ModuleContext } from '../../http/module-context.ts';
 import { actorOf, requireAccount, requireOperator } from '../../http/auth.ts';
+import { SingleLineText, problems } from '../../http/schemas.ts';
 
 const Money = Type.Object({ amount: Type.Integer(), currency: Type.String() }, { additionalProperties: false });
 
 const CodeBody = Type.Object({
-  code: Type.String({ maxLength: 64, description: 'The promo code as typed: case, spaces and hyphens do not matter' }),
-  country: Type.String({ maxLength: 8, description: 'ISO 3166-1 alpha-2 country code' }),
+  code: SingleLineText({ maxLength: 64, description: 'The promo code as typed: case, spaces and hyphens do not matter' }),
+  country: SingleLineText({ maxLength: 8, description: 'ISO 3166-1 alpha-2 country code' }),
 }, { additionalProperties: false });
 
 const Redemption = Type.Object({
@@ -32,7 +33,7 @@ const CheckResult = Type.Object({
   redemption: Type.Optional(Redemption),
 }, { additionalProperties: false });
 
-const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) }, { additionalProperties: false });
+const IdParams = Type.Object({ id: SingleLineText({ maxLength: 64 }) }, { additionalProperties: false });
 
 const ReleaseResult = Type.Object({
   state: Type.Union([Type.Literal('issued'), Type.Literal('redeemed'), Type.Literal('revoked')]),
@@ -55,7 +56,7 @@ export function redemptionRoutes(context: ModuleContext) {
           + '404 invalid_code (counts towards the guessing limits), 410 code_revoked, 409 code_already_used (200 with redeemedByYou '
           + 'when the signed-in caller holds it), 410 code_expired (past the redeem-by date, or the campaign is closed: reason '
           + '"redeem_by_passed" or "campaign_closed"), 423 campaign_paused, 403 country_not_eligible, 409 pass_limit_reached (signed in).',
-        response: { 200: CheckResult },
+        response: { 200: CheckResult, ...problems(403, 404, 409, 410, 422, 423, 429) },
       },
     }, async (request) => {
       const checked = await redemptions.check(request.body, {
@@ -72,7 +73,7 @@ export function redemptionRoutes(context: ModuleContext) {
       preHandler: requireAccount,
       schema: {
         ...recipient, summary: 'Redeem a promo code: bind it to the signed-in account', body: CodeBody,
-        response: { 200: Redemption, 201: Redemption },
+        response: { 200: Redemption, 201: Redemption, ...problems(403, 404, 409, 410, 422, 423, 429) },
       },
     }, async (request, reply) => {
       const account = request.account!;
@@ -96,7 +97,7 @@ export function redemptionRoutes(context: ModuleContext) {
       preHandler: requireAccount,
       schema: {
         ...recipient, summary: 'Give a pass back before activating it: the code is issued again',
-        params: IdParams, response: { 200: Redemption },
+        params: IdParams, response: { 200: Redemption, ...problems(409) },
       },
     }, async (request) => redemptions.releaseOwn(request.account!.id, request.params.id, actorOf(request)));
 
@@ -104,8 +105,8 @@ export function redemptionRoutes(context: ModuleContext) {
       preHandler: requireOperator,
       schema: {
         tags: ['operator'], security: [{ apiKey: [] }], summary: 'Release a redeemed, not yet activated code: it is issued again',
-        body: Type.Object({ code: Type.String({ maxLength: 64 }) }, { additionalProperties: false }),
-        response: { 200: ReleaseResult },
+        body: Type.Object({ code: SingleLineText({ maxLength: 64 }) }, { additionalProperties: false }),
+        response: { 200: ReleaseResult, ...problems(403, 409, 422) },
       },
     }, async (request) => redemptions.releaseByOperator(request.body.code, actorOf(request)));
   };

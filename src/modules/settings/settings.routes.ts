@@ -4,10 +4,11 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { ModuleContext } from '../../http/module-context.ts';
 import { actorOf, requireOperator } from '../../http/auth.ts';
+import { SingleLineText, problems } from '../../http/schemas.ts';
 
 const Money = Type.Object({
   amount: Type.Integer({ description: 'Minor units: 20000 is 200.00 USD' }),
-  currency: Type.String({ minLength: 3, maxLength: 3, description: 'ISO 4217' }),
+  currency: SingleLineText({ minLength: 3, maxLength: 3, description: 'ISO 4217' }),
 }, { additionalProperties: false });
 
 const FreeTrial = Type.Object({
@@ -21,11 +22,11 @@ export async function settingsRoutes(app: FastifyInstance, context: ModuleContex
 
   api.get('/settings/free-trial', {
     preHandler: requireOperator,
-    schema: { tags: ['operator'], summary: 'The free trial offered to every account once', response: { 200: FreeTrial } },
+    schema: { tags: ['operator'], summary: 'The free trial offered to every account once', response: { 200: FreeTrial, ...problems(403) } },
   }, async () => settings.freeTrial());
 
   api.put('/settings/free-trial', {
     preHandler: requireOperator,
-    schema: { tags: ['operator'], summary: 'Set the free trial credit and length', body: FreeTrial, response: { 200: FreeTrial } },
+    schema: { tags: ['operator'], summary: 'Set the free trial credit and length', body: FreeTrial, response: { 200: FreeTrial, ...problems(403) } },
   }, async (request) => settings.updateFreeTrial(request.body, actorOf(request)));
 }

@@ -72,6 +72,10 @@ describeEachDatabase('subscription events', (ctx) => {
     const stream = await openStream(baseUrl, id, account.cookie);
     assert.equal(stream.response.status, 200);
     assert.match(stream.response.headers.get('content-type') ?? '', /^text\/event-stream/);
+    // The stream is written past Fastify's sending, and still carries the security headers of every answer.
+    assert.match(stream.response.headers.get('content-security-policy') ?? '', /default-src 'self'/);
+    assert.equal(stream.response.headers.get('x-content-type-options'), 'nosniff');
+    assert.equal(stream.response.headers.get('x-frame-options'), 'SAMEORIGIN');
     assert.deepEqual((await stream.next())?.status, 'pending');
 
     const events = app.services.subscriptionEvents;

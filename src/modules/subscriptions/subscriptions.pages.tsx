@@ -23,6 +23,7 @@ import type { AccountView } from '../accounts/account-view.ts';
 import { splitDisplayName, type ProfileField } from './activation-profile.ts';
 import { allows, TERMINAL_STATUSES, type SubscriptionStatus } from './subscription-status.ts';
 import type { ActivationRequest, Offer, PassForActivation, SubscriptionView } from './subscriptions.service.ts';
+import { SingleLineText } from '../../http/schemas.ts';
 
 const PROFILE_FIELDS: readonly ProfileField[] = ['firstName', 'lastName', 'email', 'country', 'phone', 'company', 'addressLine', 'city', 'postalCode'];
 const SETUP_STEPS = ['Signed up', 'Setting up', 'Ready'] as const;
@@ -34,8 +35,8 @@ type ProfileValues = Record<ProfileField, string>;
 
 const FORM_MAX_LENGTH = 2000;
 const hidden = { hide: true } as const;
-const IdParams = Type.Object({ id: Type.String({ maxLength: 100 }) });
-const RedemptionParams = Type.Object({ redemptionId: Type.String({ maxLength: 100 }) });
+const IdParams = Type.Object({ id: SingleLineText({ maxLength: 100 }) });
+const RedemptionParams = Type.Object({ redemptionId: SingleLineText({ maxLength: 100 }) });
 const ActivationForm = formBody(['idempotencyKey', ...PROFILE_FIELDS], FORM_MAX_LENGTH);
 type ActivationFormBody = Static<typeof ActivationForm>;
 

@@ -8,6 +8,7 @@ import { ValidationError } from '../../lib/errors.ts';
 import type { SubscriptionEvents } from './subscription-events.ts';
 import { TERMINAL_STATUSES, type SubscriptionStatus } from './subscription-status.ts';
 import type { ActivationRequest, SubscriptionService } from './subscriptions.service.ts';
+import { SingleLineText, problems } from '../../http/schemas.ts';
 
 const Money = Type.Object({
   amount: Type.Integer({ description: 'Integer minor units' }),
@@ -34,13 +35,13 @@ const Subscription = Type.Object({
   updatedAt: Type.String({ format: 'date-time' }),
 });
 
-const optionalText = (maxLength: number) => Type.Optional(Type.String({ maxLength }));
+const optionalText = (maxLength: number) => Type.Optional(SingleLineText({ maxLength }));
 
 const Profile = Type.Object({
-  firstName: Type.String({ maxLength: 200 }),
-  lastName: Type.String({ maxLength: 200 }),
-  email: Type.String({ maxLength: 320 }),
-  country: Type.String({ maxLength: 8, description: 'ISO 3166-1 alpha-2; must equal the redemption\'s (free trial: the account\'s)' }),
+  firstName: SingleLineText({ maxLength: 200 }),
+  lastName: SingleLineText({ maxLength: 200 }),
+  email: SingleLineText({ maxLength: 320 }),
+  country: SingleLineText({ maxLength: 8, description: 'ISO 3166-1 alpha-2; must equal the redemption\'s (free trial: the account\'s)' }),
   phone: optionalText(64),
   company: optionalText(400),
   addressLine: optionalText(400),
@@ -50,7 +51,7 @@ const Profile = Type.Object({
 
 const ActivationBody = Type.Object({
   offer: Type.Union([Type.Literal('pass'), Type.Literal('free-trial')]),
-  redemptionId: Type.Optional(Type.String({ maxLength: 100, description: 'Required for offer "pass"' })),
+  redemptionId: Type.Optional(SingleLineText({ maxLength: 100, description: 'Required for offer "pass"' })),
   profile: Profile,
 }, { additionalProperties: false });
 
@@ -75,7 +76,7 @@ const Offer = Type.Object({
   awaitingActivation: Type.Optional(Type.Array(PassForActivation, { description: 'Passes redeemed and not activated yet' })),
 });
 
-const IdParams = Type.Object({ id: Type.String({ maxLength: 100 }) }, { additionalProperties: false });
+const IdParams = Type.Object({ id: SingleLineText({ maxLength: 100 }) }, { additionalProperties: false });
 
 const HEARTBEAT_MS = 15_000;
 
@@ -98,7 +99,7 @@ export async function subscriptionRoutes(app: FastifyInstance, context: ModuleCo
       summary: 'Activate a subscription from a redeemed pass or the free trial',
       description: 'Send an `Idempotency-Key` header: the same key and body give the first response; the same key with another body is refused (422 `idempotency_key_reused`). A redemption yields one subscription: asking again answers 200 with it.',
       body: ActivationBody,
-      response: { 200: Subscription, 202: Subscription },
+      response: { 200: Subscription, 202: Subscription, ...problems(403, 409, 422, 429) },
     },
   }, async (request, reply) => {
     const body = request.body;
@@ -128,7 +129,7 @@ export async function subscriptionRoutes(app: FastifyInstance, context: ModuleCo
 
   api.post('/subscriptions/:id/cancel', {
     preHandler: requireAccount,
-    schema: { tags: ['recipient'], summary: 'Cancel a pending, provisioning or active subscription', params: IdParams, response: { 200: Subscription } },
+    schema: { tags: ['recipient'], summary: 'Cancel a pending, provisioning or active subscription', params: IdParams, response: { 200: Subscription, ...problems(409) } },
   }, async (request) => subscriptions.cancel(request.account!, request.params.id, actorOf(request)));
 
   api.get('/subscriptions/:id/events', {
@@ -157,9 +158,12 @@ async function streamStatus(request: FastifyRequest, reply: FastifyReply, id: st
   // Ownership is checked before the stream starts, so a stranger gets a plain 404.
   await deps.subscriptions.currentStatus(accountId, id);
 
+  // The headers hooks set on the reply (helmet's security headers) go out too: hijacking skips Fastify's sending.
+  const hookHeaders = Object.fromEntries(Object.entries(reply.getHeaders()).filter(([, value]) => value !== undefined)) as Record<string, string | number | string[]>;
   reply.hijack();
   const raw = reply.raw;
   raw.writeHead(200, {
+    ...hookHeaders,
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-cache, no-transform',
     connection: 'keep-alive',

@@ -20,13 +20,14 @@ import { Console } from '../../web/console-layout.tsx';
 import type { Session } from '../sessions/sessions.service.ts';
 import { MAX_SUBJECT_LENGTH, MAX_TEXT_LENGTH, SUPPORT_STATUSES, type SupportCaseView, type SupportMessageView } from './support.service.ts';
 import type { SupportCaseStatus, SupportCategory } from './support.table.ts';
+import { SingleLineText } from '../../http/schemas.ts';
 
 const hidden = { hide: true } as const;
-const IdParams = Type.Object({ id: Type.String({ maxLength: 100 }) });
-const NewCaseQuery = Type.Object({ subscription: Type.Optional(Type.String({ maxLength: 100 })) });
+const IdParams = Type.Object({ id: SingleLineText({ maxLength: 100 }) });
+const NewCaseQuery = Type.Object({ subscription: Type.Optional(SingleLineText({ maxLength: 100 })) });
 const QueueQuery = Type.Object({
-  status: Type.Optional(Type.String({ maxLength: 20 })),
-  before: Type.Optional(Type.String({ maxLength: 400 })),
+  status: Type.Optional(SingleLineText({ maxLength: 20 })),
+  before: Type.Optional(SingleLineText({ maxLength: 400 })),
 });
 
 // Far above the service's limits, so an over-long text gets its message next to the field, not an error page.

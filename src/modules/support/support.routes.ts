@@ -5,17 +5,13 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { ModuleContext } from '../../http/module-context.ts';
 import { actorOf, requireAccount, requireOperator } from '../../http/auth.ts';
+import { MultiLineText, SingleLineText, problems } from '../../http/schemas.ts';
 import {
   DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MAX_SUBJECT_LENGTH, MAX_TEXT_LENGTH, SUPPORT_CATEGORIES, SUPPORT_STATUSES,
   type Author, type SupportService,
 } from './support.service.ts';
 
-const Problem = Type.Object({
-  type: Type.String(), title: Type.String(), status: Type.Integer(), detail: Type.String(), code: Type.String(),
-  errors: Type.Optional(Type.Array(Type.Object({ path: Type.String(), message: Type.String() }))),
-}, { additionalProperties: true, description: 'application/problem+json' });
-
-const problems = { 400: Problem, 401: Problem, 403: Problem, 404: Problem };
+const caseProblems = problems(403, 404);
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
 
@@ -43,13 +39,14 @@ const Case = Type.Object({
 
 const CreateCaseBody = Type.Object({
   category: Type.String({ enum: [...SUPPORT_CATEGORIES] }),
-  subject: Type.String({ maxLength: 4 * MAX_SUBJECT_LENGTH, description: `1–${MAX_SUBJECT_LENGTH} characters, on one line` }),
-  description: Type.String({ maxLength: 4 * MAX_TEXT_LENGTH, description: `1–${MAX_TEXT_LENGTH} characters` }),
-  subscriptionId: Type.Optional(Nullable(Type.String({ maxLength: 100, description: 'one of this account\'s subscriptions; another\'s is 404' }))),
+  // Line breaks are allowed in and folded into one line by the service; other control characters are refused.
+  subject: MultiLineText({ maxLength: 4 * MAX_SUBJECT_LENGTH, description: `1–${MAX_SUBJECT_LENGTH} characters, on one line` }),
+  description: MultiLineText({ maxLength: 4 * MAX_TEXT_LENGTH, description: `1–${MAX_TEXT_LENGTH} characters` }),
+  subscriptionId: Type.Optional(Nullable(SingleLineText({ maxLength: 100, description: 'one of this account\'s subscriptions; another\'s is 404' }))),
 }, { additionalProperties: false });
 
 const MessageBody = Type.Object({
-  body: Type.String({ maxLength: 4 * MAX_TEXT_LENGTH, description: `1–${MAX_TEXT_LENGTH} characters` }),
+  body: MultiLineText({ maxLength: 4 * MAX_TEXT_LENGTH, description: `1–${MAX_TEXT_LENGTH} characters` }),
 }, { additionalProperties: false });
 
 const StatusBody = Type.Object({ status: Type.String({ enum: [...SUPPORT_STATUSES] }) }, { additionalProperties: false });
@@ -57,10 +54,10 @@ const StatusBody = Type.Object({ status: Type.String({ enum: [...SUPPORT_STATUSE
 const ListQuery = Type.Object({
   status: Type.Optional(Type.String({ enum: [...SUPPORT_STATUSES] })),
   limit: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,2}$', description: `1–${MAX_PAGE_SIZE}, default ${DEFAULT_PAGE_SIZE}` })),
-  before: Type.Optional(Type.String({ maxLength: 400, description: 'the nextCursor of the previous page' })),
+  before: Type.Optional(SingleLineText({ maxLength: 400, description: 'the nextCursor of the previous page' })),
 }, { additionalProperties: false });
 
-const IdParams = Type.Object({ id: Type.String({ maxLength: 100 }) }, { additionalProperties: false });
+const IdParams = Type.Object({ id: SingleLineText({ maxLength: 100 }) }, { additionalProperties: false });
 const security: Array<Record<string, string[]>> = [{ session: [] }, { apiKey: [] }];
 
 /** An operator key or operator admin; a signed-in recipient otherwise. A platform key may not. */
@@ -88,7 +85,7 @@ export async function supportRoutes(app: FastifyInstance, context: ModuleContext
     schema: {
       tags: ['support'], security: [{ session: [] }], summary: 'Open a support case',
       description: 'About an activation, billing, a technical problem or the account; `subscriptionId` links one of this account\'s subscriptions.',
-      body: CreateCaseBody, response: { 201: Case, ...problems },
+      body: CreateCaseBody, response: { 201: Case, ...caseProblems },
     },
   }, async (request, reply) => {
     const created = await support.openCase(request.account!.id, request.body, actorOf(request));
@@ -101,7 +98,7 @@ export async function supportRoutes(app: FastifyInstance, context: ModuleContext
       tags: ['support'], security, summary: 'This account\'s cases; for the operator, every case (the queue)',
       description: 'Most recently active first. Filter with `status`; page with `before` set to the `nextCursor` received.',
       querystring: ListQuery,
-      response: { 200: Type.Object({ items: Type.Array(Case), nextCursor: Nullable(Type.String()) }), ...problems },
+      response: { 200: Type.Object({ items: Type.Array(Case), nextCursor: Nullable(Type.String()) }), ...caseProblems },
     },
   }, async (request) => {
     const { status, limit, before } = request.query;
@@ -113,7 +110,7 @@ export async function supportRoutes(app: FastifyInstance, context: ModuleContext
     preHandler: requireAccountOrOperator,
     schema: {
       tags: ['support'], security, summary: 'A case with its messages, oldest first', params: IdParams,
-      response: { 200: Case, ...problems },
+      response: { 200: Case, ...caseProblems },
     },
   }, async (request) => {
     const author = await authorOf(request, request.params.id);
@@ -125,7 +122,7 @@ export async function supportRoutes(app: FastifyInstance, context: ModuleContext
     schema: {
       tags: ['support'], security, summary: 'Write to the case',
       description: 'The recipient writing reopens a waiting or closed case. The operator answering an open case sets it to waiting and emails the reply to the recipient with a link to the case.',
-      params: IdParams, body: MessageBody, response: { 201: Case, ...problems },
+      params: IdParams, body: MessageBody, response: { 201: Case, ...caseProblems },
     },
   }, async (request, reply) => {
     const author = await authorOf(request, request.params.id);
@@ -137,7 +134,7 @@ export async function supportRoutes(app: FastifyInstance, context: ModuleContext
     preHandler: requireOperator,
     schema: {
       tags: ['support'], security, summary: 'Change a case\'s status (operator)', params: IdParams,
-      body: StatusBody, response: { 200: Case, ...problems },
+      body: StatusBody, response: { 200: Case, ...caseProblems },
     },
   }, async (request) => support.changeStatus(request.params.id, request.body.status, actorOf(request)));
 }
