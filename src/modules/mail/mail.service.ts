@@ -1,7 +1,7 @@
 // Outgoing mail. Every message is written to the outbox first; with SMTP_URL it is then delivered through
 // nodemailer, and failed deliveries are retried later. Without SMTP the outbox is where operators read it.
 import type { Transporter } from 'nodemailer';
-import type { Db } from '../../db/database.ts';
+import type { Db, DbOrTrx } from '../../db/database.ts';
 import type { Config } from '../../config.ts';
 import type { Metrics } from '../../lib/metrics.ts';
 import { addMs, iso, type Clock } from '../../lib/clock.ts';
@@ -52,17 +52,27 @@ export function createMailService(deps: {
 
   /** Keeps the message and starts delivery; a delivery failure never fails the caller. */
   async function send(message: MailMessage): Promise<void> {
+    (await sendWithin(db, message))();
+  }
+
+  /**
+   * Writes the message to the outbox with the caller's handle (a transaction, so the mail exists exactly
+   * when what it tells of does); call the returned function once that committed to start delivery.
+   */
+  async function sendWithin(handle: DbOrTrx, message: MailMessage): Promise<() => void> {
     const row = {
       id: newId(), to_address: message.to, subject: message.subject, text_body: message.text,
       html_body: message.html ?? null, created_at: iso(clock.now()), sent_at: null, attempts: 0, last_error: null,
     };
-    await repo.insertMail(db, row);
-    if (!transport) {
-      metrics.mailSent.inc({ outcome: 'outbox' });
-      log.info(`mail kept in the outbox (no SMTP_URL): "${message.subject}" to ${message.to}`);
-      return;
-    }
-    track(deliver(row.id, 0));
+    await repo.insertMail(handle, row);
+    return () => {
+      if (!transport) {
+        metrics.mailSent.inc({ outcome: 'outbox' });
+        log.info(`mail kept in the outbox (no SMTP_URL): "${message.subject}" to ${message.to}`);
+        return;
+      }
+      track(deliver(row.id, 0));
+    };
   }
 
   function track(promise: Promise<void>) {
@@ -129,7 +139,7 @@ export function createMailService(deps: {
 
   start();
   deps.closers?.push(close);
-  return { send, list, retryPending, settle, close };
+  return { send, sendWithin, list, retryPending, settle, close };
 }
 
 export type MailService = ReturnType<typeof createMailService>;
