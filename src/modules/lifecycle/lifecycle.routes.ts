@@ -88,7 +88,9 @@ export async function lifecycleRoutes(app: FastifyInstance, context: ModuleConte
     schema: {
       tags: ['recipient', 'operator'],
       summary: 'The subscription, its ledger and its usage (JSON; `Accept: text/csv`: the usage as CSV), until it is deleted',
+      description: '`?format=csv` (or `json`) chooses the same way, for links that cannot set Accept.',
       params: IdParams,
+      querystring: Type.Object({ format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')])) }),
       response: {
         200: { description: 'The export', content: { 'application/json': { schema: Type.Object({}, { additionalProperties: true }) }, 'text/csv': { schema: Type.String() } } },
         ...problems(401, 403, 404),
@@ -97,7 +99,7 @@ export async function lifecycleRoutes(app: FastifyInstance, context: ModuleConte
   }, async (request, reply) => {
     const data = await lifecycle.exportSubscription(ownerScope(request), request.params.id);
     reply.header('cache-control', 'no-store');
-    if (acceptsCsv(request.headers.accept)) {
+    if (request.query.format === 'csv' || (request.query.format === undefined && acceptsCsv(request.headers.accept))) {
       return reply.type('text/csv; charset=utf-8')
         .header('content-disposition', `attachment; filename="usage-${data.subscription.id}.csv"`)
         .send(usageCsv(data));
