@@ -85,14 +85,29 @@ export async function insertUsage(trx: Trx, dialect: Dialect, rows: readonly Usa
   return result.rows.map((r) => ({ subscription_id: r.subscription_id, amount: Number(r.amount) }));
 }
 
-/** Adds used credit to a subscription's totals; returns the totals after it. */
-export async function addUsed(trx: Trx, subscriptionId: string, used: number): Promise<BalanceRow | undefined> {
-  const row = await trx.updateTable('credit_balances')
-    .set((eb) => ({ used: eb('used', '+', used), balance: eb('balance', '-', used) }))
-    .where('subscription_id', '=', subscriptionId)
-    .returningAll()
-    .executeTakeFirst();
-  return row && numericBalance(row);
+/**
+ * Adds used credit to the totals of several subscriptions in one statement; returns the totals after it.
+ * On PostgreSQL the rows are locked first in subscription order, so concurrent batches that share
+ * subscriptions never deadlock (one UPDATE … FROM locks in whatever order its plan visits them).
+ */
+export async function addUsedMany(trx: Trx, dialect: Dialect, entries: ReadonlyArray<{ subscriptionId: string; used: number }>): Promise<BalanceRow[]> {
+  if (entries.length === 0) return [];
+  const sorted = [...entries].sort((a, b) => (a.subscriptionId < b.subscriptionId ? -1 : a.subscriptionId > b.subscriptionId ? 1 : 0));
+  const ids = sorted.map((e) => e.subscriptionId);
+  if (dialect === 'postgres') {
+    await trx.selectFrom('credit_balances').select('subscription_id').where('subscription_id', 'in', ids)
+      .orderBy('subscription_id').forUpdate().execute();
+  }
+  let n = 0;
+  const slot = (type: string) => (dialect === 'postgres' ? `cast($${++n} as ${type})` : `cast(? as ${type === 'bigint' ? 'integer' : type})`);
+  const values = sorted.map(() => `(${slot('text')}, ${slot('bigint')})`).join(', ');
+  const source = dialect === 'postgres'
+    ? `(values ${values}) as v(sid, delta)`
+    : `(select column1 as sid, column2 as delta from (values ${values})) as v`;
+  const text = `update credit_balances set used = used + v.delta, balance = balance - v.delta from ${source}
+    where credit_balances.subscription_id = v.sid returning subscription_id, currency, granted, adjusted, used, balance`;
+  const result = await trx.executeQuery<BalanceRow>(CompiledQuery.raw(text, sorted.flatMap((e) => [e.subscriptionId, e.used])));
+  return result.rows.map(numericBalance);
 }
 
 const selectBalances = (db: DbOrTrx, ids: readonly string[]) => db.selectFrom('credit_balances').selectAll().where('subscription_id', 'in', ids);

@@ -92,15 +92,13 @@ export function createCreditService(deps: { clock: Clock; dialect: Dialect }) {
       sum.accepted += 1;
       bySubscription.set(row.subscription_id, sum);
     }
-    const applied: UsageApplied[] = [];
-    // In id order, so concurrent batches update the totals of shared subscriptions in one order.
-    for (const id of [...bySubscription.keys()].sort()) {
-      const { used, accepted } = bySubscription.get(id)!;
-      const row = await repo.addUsed(trx, id, used);
-      if (!row) throw new Error(`subscription ${id} has no credit totals`);
+    const totals = await repo.addUsedMany(trx, dialect, [...bySubscription].map(([subscriptionId, { used }]) => ({ subscriptionId, used })));
+    if (totals.length !== bySubscription.size) throw new Error('a subscription with usage has no credit totals');
+    const applied: UsageApplied[] = totals.map((row) => {
+      const { used, accepted } = bySubscription.get(row.subscription_id)!;
       const after = toCreditBalance(row);
-      applied.push({ subscriptionId: id, accepted, after, before: { ...after, used: after.used - used, remaining: after.remaining + used } });
-    }
+      return { subscriptionId: row.subscription_id, accepted, after, before: { ...after, used: after.used - used, remaining: after.remaining + used } };
+    });
     return { accepted: inserted.length, applied };
   }
 

@@ -98,7 +98,8 @@ export function createLifecycleService(deps: LifecycleDeps) {
     for (const row of rows) {
       if (seen.has(row.eventId)) continue;
       seen.add(row.eventId);
-      unique.push({ ...row, currency: targets.get(row.subscriptionId)!.currency });
+      row.currency = targets.get(row.subscriptionId)!.currency;
+      unique.push(row);
     }
     const lifecycle = await settings.lifecycle();
     const { accepted, checks } = await db.transaction().execute(async (trx) => {
@@ -111,7 +112,8 @@ export function createLifecycleService(deps: LifecycleDeps) {
     return { accepted, duplicates: events.length - accepted };
   }
 
-  function checkUsage(events: readonly UsageEventInput[]): Array<Omit<UsageRow, 'currency'>> {
+  /** The batch as ledger rows (currency still to be filled in from the subscription), or every problem in it. */
+  function checkUsage(events: readonly UsageEventInput[]): UsageRow[] {
     const errors: FieldError[] = [];
     if (events.length < 1 || events.length > MAX_USAGE_EVENTS) {
       throw new ValidationError([{ path: '/events', message: `must hold 1 to ${MAX_USAGE_EVENTS} events` }]);
@@ -124,7 +126,7 @@ export function createLifecycleService(deps: LifecycleDeps) {
       if (typeof event.meter !== 'string' || event.meter.length < 1 || event.meter.length > 64) errors.push({ path: `${at}/meter`, message: 'must be 1 to 64 characters' });
       const occurredAt = rfc3339(event.occurredAt);
       if (!occurredAt) errors.push({ path: `${at}/occurredAt`, message: 'must be an RFC 3339 date-time, such as 2026-12-02T10:00:00Z' });
-      return { id: newId(), eventId: event.id, subscriptionId: event.subscriptionId, amount: event.amount, meter: event.meter, occurredAt: occurredAt ?? '' };
+      return { id: newId(), eventId: event.id, subscriptionId: event.subscriptionId, amount: event.amount, currency: '', meter: event.meter, occurredAt: occurredAt ?? '' };
     });
     if (errors.length > 0) throw new ValidationError(errors);
     return rows;
@@ -436,6 +438,11 @@ export const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz
 /** An RFC 3339 date-time as ISO 8601 UTC (what the database orders and groups by), or null. */
 export function rfc3339(value: unknown): string | null {
   if (typeof value !== 'string' || !RFC3339.test(value)) return null;
+  // Already in the form stored (what most platforms send): the round trip through Date only checks it.
+  if (value.length === 24 && value.endsWith('Z') && value[19] === '.') {
+    const ms = Date.parse(value);
+    return Number.isNaN(ms) || new Date(ms).toISOString() !== value ? null : value;
+  }
   const ms = Date.parse(value.replace(' ', 'T'));
   if (Number.isNaN(ms)) return null;
   const date = new Date(ms);
