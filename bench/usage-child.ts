@@ -1,52 +1,15 @@
-// One side of the usage benchmark, run in its own process by usage.bench.ts:
-//   serve <databaseUrl> <subscriptions>                  cloudpass serving HTTP (with its job worker) on a fresh
-//                                                        database with that many active subscriptions; prints
-//                                                        {"ready", port, key, subscriptions} and, after SIGTERM,
-//                                                        its ChildResult (peak RSS)
+// The bare side of the usage benchmark, run in its own process by usage.bench.ts:
 //   bare <databaseUrl> <subscriptions> <count> <batch> <dupShare> <clients>
 //                                                        the same events inserted with the bare driver
-import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { buildApp } from '../src/app.ts';
-import { loadConfig } from '../src/config.ts';
 import { connectDatabase, openSqlite } from '../src/db/connect.ts';
 import { migrateToLatest } from '../src/db/migrate.ts';
 import { newId } from '../src/lib/ids.ts';
-import { jobWorkerTask } from '../src/worker.ts';
-import { apiKeyHeader, createAccount } from '../src/testing/factories.ts';
-import { activate, createPass, moveSubscription, profileOf } from '../src/modules/subscriptions/subscriptions.testing.ts';
 import { batchOf } from './usage-events.ts';
 import { reportToParent } from './support.ts';
 
 const [mode, databaseUrl, ...rest] = process.argv.slice(2);
-if (!databaseUrl) throw new Error('usage: usage-child.ts serve|bare <databaseUrl> …');
-
-async function serve(url: string, subscriptions: number) {
-  const config = loadConfig({ DATABASE_URL: url, CLOUDPASS_SECRET: randomBytes(32).toString('hex'), LOG_LEVEL: 'silent', PUBLIC_URL: 'http://127.0.0.1:3000' });
-  const database = connectDatabase(url, { backgroundCheckpoints: true });
-  await migrateToLatest(database.db);
-  const app = await buildApp({ config, database, logger: false });
-  // Setup, not timed: accounts with active passes of plenty of credit, and a platform key.
-  const ids: string[] = [];
-  for (let i = 0; i < subscriptions; i++) {
-    const account = await createAccount(app, config);
-    const pass = await createPass(app, account, { credit: 1_000_000_000_000 });
-    const id = (await activate(app, account, { offer: 'pass', redemptionId: pass.redemptionId, profile: profileOf(account) })).json().id as string;
-    await moveSubscription(app, id, { to: 'active', endsAt: new Date(Date.now() + 30 * 86_400_000).toISOString() });
-    ids.push(id);
-  }
-  const key = (await apiKeyHeader(app, 'platform')).slice('Bearer '.length);
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const worker = jobWorkerTask(app);
-  const { port } = app.server.address() as { port: number };
-  console.log(JSON.stringify({ ready: true, port, key, subscriptions: ids }));
-  await new Promise<void>((resolve) => process.once('SIGTERM', () => resolve()));
-  // The parent reads the totals from the database after this process is gone.
-  await worker.stop();
-  await app.close();
-  await database.close();
-  reportToParent({ ms: 0, count: 0 });
-}
+if (!databaseUrl) throw new Error('usage: usage-child.ts bare <databaseUrl> …');
 
 const COLUMNS = ['id', 'subscription_id', 'kind', 'amount', 'currency', 'usage_event_id', 'meter', 'occurred_at', 'created_at'];
 
@@ -105,6 +68,5 @@ async function bare(url: string, [subscriptions, count, batchSize, dupShareTimes
   reportToParent({ ms, count: batches * batchSize });
 }
 
-if (mode === 'serve') await serve(databaseUrl, Number(rest[0]));
-else if (mode === 'bare') await bare(databaseUrl, rest.map(Number) as [number, number, number, number, number]);
+if (mode === 'bare') await bare(databaseUrl, rest.map(Number) as [number, number, number, number, number]);
 else throw new Error(`unknown mode ${mode}`);

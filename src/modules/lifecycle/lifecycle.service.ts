@@ -36,6 +36,8 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 const DELETION_WARNING_DAYS = 7;
 /** How many subscriptions one sweep step takes at a time. */
 const SWEEP_BATCH = 200;
+/** How many warning candidates one query reads. */
+const NOTICE_PAGE = 500;
 
 export interface UsageEventInput {
   id: string;
@@ -263,6 +265,7 @@ export function createLifecycleService(deps: LifecycleDeps) {
   async function expireDue(lifecycle: LifecycleSettings, log: JobLog): Promise<number> {
     let count = 0;
     for (;;) {
+      const before = count;
       const now = clock.now();
       const due = await subscriptions.endingBetween(['active', 'disabled'], null, iso(now), SWEEP_BATCH);
       for (const { id, status } of due) {
@@ -287,13 +290,15 @@ export function createLifecycleService(deps: LifecycleDeps) {
           await publish(id, 'expired', iso(now), log);
         }
       }
-      if (due.length < SWEEP_BATCH) return count;
+      // A full page that changed nothing (each was moved on meanwhile) would come back the same: stop.
+      if (due.length < SWEEP_BATCH || count === before) return count;
     }
   }
 
   async function deleteDue(lifecycle: LifecycleSettings, log: JobLog): Promise<number> {
     let count = 0;
     for (;;) {
+      const before = count;
       const now = clock.now();
       const cutoff = iso(addMs(now, -lifecycle.retentionDays * DAY_MS));
       const due = await subscriptions.stoppedBetween(RETAINED, null, cutoff, SWEEP_BATCH);
@@ -309,7 +314,7 @@ export function createLifecycleService(deps: LifecycleDeps) {
           await publish(id, 'deleted', iso(now), log);
         }
       }
-      if (due.length < SWEEP_BATCH) return count;
+      if (due.length < SWEEP_BATCH || count === before) return count;
     }
   }
 
@@ -322,10 +327,15 @@ export function createLifecycleService(deps: LifecycleDeps) {
     const days = [...lifecycle.endWarningsDays].sort((a, b) => b - a);
     let sent = 0;
     for (const [i, d] of days.entries()) {
-      const lower = days[i + 1] ?? 0;
-      const due = await subscriptions.endingBetween(['active'], iso(addMs(now, lower * DAY_MS)), iso(addMs(now, d * DAY_MS)), 500);
-      sent += await noticeEach(due, (s) => `ends-in-${d}@${s.endsAt}`, (subscription, recipient, balance) =>
-        mails.endWarning(config.publicUrl, recipient, forMail(subscription, balance), d));
+      // Page by end date: the ones already warned are skipped after they are read.
+      let after = iso(addMs(now, (days[i + 1] ?? 0) * DAY_MS));
+      for (;;) {
+        const due = await subscriptions.endingBetween(['active'], after, iso(addMs(now, d * DAY_MS)), NOTICE_PAGE);
+        sent += await noticeEach(due, (s) => `ends-in-${d}@${s.endsAt}`, (subscription, recipient, balance) =>
+          mails.endWarning(config.publicUrl, recipient, forMail(subscription, balance), d));
+        if (due.length < NOTICE_PAGE) break;
+        after = due.at(-1)!.endsAt!;
+      }
     }
     return sent;
   }
@@ -334,13 +344,18 @@ export function createLifecycleService(deps: LifecycleDeps) {
   async function warnDeletion(lifecycle: LifecycleSettings): Promise<number> {
     if (lifecycle.retentionDays <= DELETION_WARNING_DAYS) return 0;
     const now = clock.now();
-    const from = iso(addMs(now, -lifecycle.retentionDays * DAY_MS));
+    let from = iso(addMs(now, -lifecycle.retentionDays * DAY_MS));
     const to = iso(addMs(now, (DELETION_WARNING_DAYS - lifecycle.retentionDays) * DAY_MS));
-    const due = await subscriptions.stoppedBetween(RETAINED, from, to, 500);
-    return noticeEach(due, (s) => `deletion-in-${DELETION_WARNING_DAYS}@${s.stoppedAt}`, (subscription, recipient) => {
-      const deleteAt = deleteAtOf({ status: subscription.status, stopped_at: subscription.stoppedAt }, lifecycle.retentionDays);
-      return mails.deletionWarning(config.publicUrl, recipient, forMail(subscription, undefined), deleteAt ?? iso(addMs(now, DELETION_WARNING_DAYS * DAY_MS)));
-    });
+    let sent = 0;
+    for (;;) {
+      const due = await subscriptions.stoppedBetween(RETAINED, from, to, NOTICE_PAGE);
+      sent += await noticeEach(due, (s) => `deletion-in-${DELETION_WARNING_DAYS}@${s.stoppedAt}`, (subscription, recipient) => {
+        const deleteAt = deleteAtOf({ status: subscription.status, stopped_at: subscription.stoppedAt }, lifecycle.retentionDays);
+        return mails.deletionWarning(config.publicUrl, recipient, forMail(subscription, undefined), deleteAt ?? iso(addMs(now, DELETION_WARNING_DAYS * DAY_MS)));
+      });
+      if (due.length < NOTICE_PAGE) return sent;
+      from = due.at(-1)!.stoppedAt!;
+    }
   }
 
   /** Sends `mail` about each of `due` not noticed yet under `key`, each once (the notice's key decides). */
