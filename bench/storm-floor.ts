@@ -115,11 +115,12 @@ async function activate(db: FloorDriver, tokenHash: string, redemptionId: string
     credit_currency: credit.currency, validity_days: Number(redemption.validity_days), starts_at: null, ends_at: null,
     external_id: null, profile: JSON.stringify(profile), failure_reason: null, created_at: now, updated_at: now,
   };
-  const view = toSubscriptionView({ ...subscription, campaign_name: String(redemption.campaign_name) },
-    { granted: credit.amount, remaining: credit.amount, balance: credit.amount });
+  const view = toSubscriptionView({ ...subscription, disabled_reason: null, stopped_at: null, campaign_name: String(redemption.campaign_name) },
+    { granted: credit.amount, adjusted: 0, used: 0, remaining: credit.amount }, 0);
   await db.transaction(async (tx) => {
     await tx.run(SQL.insertSubscription, Object.values(subscription));
     await tx.run(SQL.insertLedgerEntry, [newId(), id, 'grant', credit.amount, credit.currency.toUpperCase(), null, now]);
+    await tx.run(SQL.insertBalance, [id, credit.currency.toUpperCase(), credit.amount, 0, 0, credit.amount]);
     changedOne(await tx.run(SQL.markActivated, ['activated', now, id, redemptionId, 'redeemed']), 'activate the redemption');
     await tx.run(SQL.insertJob, [newId(), 'subscription.provision', JSON.stringify({ subscriptionId: id }), now, 0, null, null, null, now, null, null, null]);
     await tx.run(SQL.insertAudit, auditValues(account, 'subscription.created', 'subscription', id, {
@@ -173,6 +174,8 @@ const SQL = {
     starts_at, ends_at, external_id, profile, failure_reason, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   insertLedgerEntry: `insert into credit_ledger (id, subscription_id, kind, amount, currency, usage_event_id, created_at)
     values (?, ?, ?, ?, ?, ?, ?)`,
+  // The ledger's totals, written with every entry (as credit.repository.ts does; the first entry inserts them).
+  insertBalance: 'insert into credit_balances (subscription_id, currency, granted, adjusted, used, balance) values (?, ?, ?, ?, ?, ?)',
   markActivated: 'update redemptions set state = ?, activated_at = ?, subscription_id = ? where id = ? and state = ?',
   insertJob: `insert into jobs (id, type, payload, run_at, attempts, locked_by, locked_until, last_error, created_at, done_at,
     failed_at, first_attempt_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,

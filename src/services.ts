@@ -28,6 +28,7 @@ import { createJobQueue, createJobService } from './modules/jobs/jobs.service.ts
 import type { HousekeepingTask } from './modules/jobs/housekeeping.ts';
 import { createPlatformRequests, createProvisioningService } from './modules/provisioning/provisioning.service.ts';
 import { createSupportService } from './modules/support/support.service.ts';
+import { createLifecycleService } from './modules/lifecycle/lifecycle.service.ts';
 
 export interface Infrastructure {
   config: Config;
@@ -58,7 +59,7 @@ export function createServices(infra: Infrastructure) {
   const campaigns = createCampaignService({ db, clock, audit, metrics: infra.metrics });
   const codes = createCodeService({ db, clock, audit, metrics: infra.metrics, hashCode: codeHasher(config), campaigns });
   const redemptions = createRedemptionService({ db, dialect: infra.dialect, clock, config, metrics: infra.metrics, audit, redis: infra.redis, sleep: infra.sleep, codes });
-  const credit = createCreditService({ clock });
+  const credit = createCreditService({ clock, dialect: infra.dialect });
   const settings = createSettingsService({ db, clock, audit });
   // The queue first: modules enqueue through it; the workers that run every module's jobs come last.
   const jobQueue = createJobQueue({ clock });
@@ -74,7 +75,12 @@ export function createServices(infra: Infrastructure) {
   const provisioning = createProvisioningService({
     db, clock, config, metrics: infra.metrics, audit, mail, accounts, subscriptions, support, credit, jobs: jobQueue, subscriptionEvents,
   });
-  const jobs = createJobService({ db, dialect: infra.dialect, clock, queue: jobQueue, handlers: { ...provisioning.handlers } });
+  const lifecycle = createLifecycleService({
+    db, clock, config, audit, settings, credit, subscriptions, accounts, mail, jobs: jobQueue, events: subscriptionEvents,
+  });
+  const jobs = createJobService({
+    db, dialect: infra.dialect, clock, queue: jobQueue, handlers: { ...provisioning.handlers, ...lifecycle.handlers }, recurring: { ...lifecycle.recurring },
+  });
   /** What every process that works jobs deletes now and then (src/modules/jobs/housekeeping.ts). */
   const housekeeping: HousekeepingTask[] = [
     { name: 'expired sessions', run: () => sessions.purgeExpired() },
@@ -83,7 +89,7 @@ export function createServices(infra: Infrastructure) {
   ];
   // services:end — modules add their services above this line
   const close = async () => { for (const fn of closers) await fn(); };
-  return { db, config, clock, metrics: infra.metrics, redis: infra.redis, audit, apiKeys, sessions, campaigns, codes, subscriptionEvents, credit, settings, subscriptions, mail, accounts, organizationalAccounts, redemptions, organizations, organizationMembers, organizationDomains, organizationSignIn, jobs, provisioning, support, housekeeping, close };
+  return { db, config, clock, metrics: infra.metrics, redis: infra.redis, audit, apiKeys, sessions, campaigns, codes, subscriptionEvents, credit, settings, subscriptions, mail, accounts, organizationalAccounts, redemptions, organizations, organizationMembers, organizationDomains, organizationSignIn, jobs, provisioning, support, lifecycle, housekeeping, close };
 }
 
 export type Services = ReturnType<typeof createServices>;

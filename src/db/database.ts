@@ -5,7 +5,8 @@ import type { ApiKeyTable } from '../modules/apikeys/apikeys.table.ts';
 import type { AuditEventTable } from '../modules/audit/audit.table.ts';
 import type { CampaignTable } from '../modules/campaigns/campaigns.table.ts';
 import type { CodeBatchTable, PassCodeTable } from '../modules/codes/codes.table.ts';
-import type { CreditLedgerTable } from '../modules/credit/credit.table.ts';
+import type { CreditBalanceTable, CreditLedgerTable } from '../modules/credit/credit.table.ts';
+import type { LifecycleNoticeTable } from '../modules/lifecycle/lifecycle.table.ts';
 import type { JobTable } from '../modules/jobs/jobs.table.ts';
 import type { MailOutboxTable } from '../modules/mail/mail.table.ts';
 import type { OrganizationDomainTable, OrganizationTable } from '../modules/organizations/organizations.table.ts';
@@ -24,6 +25,8 @@ export interface Database {
   code_batches: CodeBatchTable;
   pass_codes: PassCodeTable;
   credit_ledger: CreditLedgerTable;
+  credit_balances: CreditBalanceTable;
+  lifecycle_notices: LifecycleNoticeTable;
   jobs: JobTable;
   mail_outbox: MailOutboxTable;
   organizations: OrganizationTable;

@@ -91,6 +91,22 @@ export const requireOperator: preHandlerAsyncHookHandler = async (request) => {
   if (!request.account.operatorAdmin) throw new DomainError('forbidden', 'Only operator admins may do this.');
 };
 
+/** A signed-in account (it reads its own things) or an operator (it reads anyone's): see `ownerScope`. */
+export const requireAccountOrOperator: preHandlerAsyncHookHandler = async (request) => {
+  if (request.apiKey) {
+    if (request.apiKey.scope !== 'operator') throw new DomainError('forbidden', 'This API key may not use this endpoint.');
+    return;
+  }
+  if (!request.account) throw new DomainError('unauthenticated', 'Sign in to continue.');
+};
+
+/** Whose things a request may read: the signed-in account's id, or null for an operator (everyone's). */
+export function ownerScope(request: FastifyRequest): string | null {
+  if (request.apiKey?.scope === 'operator' || request.account?.operatorAdmin) return null;
+  if (!request.account) throw new DomainError('unauthenticated', 'Sign in to continue.');
+  return request.account.id;
+}
+
 export const requirePlatform: preHandlerAsyncHookHandler = async (request) => {
   if (!request.apiKey) throw new DomainError('unauthenticated', 'A platform API key is required.');
   if (request.apiKey.scope !== 'platform') throw new DomainError('forbidden', 'This API key may not use platform endpoints.');

@@ -38,6 +38,20 @@ export async function enqueueJob(trx: DbOrTrx, job: NewJob, now: Date): Promise<
 }
 
 /**
+ * Makes sure the one job with this fixed id exists and will run: inserted when missing, armed again at
+ * `runAt` when it had finished or failed, left alone when it is waiting or running (any number of
+ * processes may call this at start).
+ */
+export async function ensureJob(db: DbOrTrx, job: { id: string; type: string; payload: object; runAt: string }, now: Date): Promise<void> {
+  await db.insertInto('jobs').values({
+    id: job.id, type: job.type, payload: JSON.stringify(job.payload), run_at: job.runAt, attempts: 0, locked_by: null,
+    locked_until: null, last_error: null, first_attempt_at: null, created_at: iso(now), done_at: null, failed_at: null,
+  }).onConflict((oc) => oc.column('id').doUpdateSet({ run_at: job.runAt, done_at: null, failed_at: null, attempts: 0, first_attempt_at: null })
+    .where((eb) => eb.or([eb('jobs.done_at', 'is not', null), eb('jobs.failed_at', 'is not', null)])))
+    .execute();
+}
+
+/**
  * Takes up to `limit` due jobs for `workerId` until `lockedUntil`, in one statement. On PostgreSQL the
  * inner select skips rows another worker is claiming; SQLite has one writer, so the statement is atomic.
  * A job whose lease ran out (its worker died) is due again.

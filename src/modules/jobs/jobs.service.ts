@@ -5,8 +5,8 @@ import type { Dialect } from '../../db/connect.ts';
 import type { Db, DbOrTrx } from '../../db/database.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { addMs, iso } from '../../lib/clock.ts';
-import { deleteJobsDoneBefore, enqueueJob, type NewJob } from './jobs.repository.ts';
-import { createJobWorker, type JobHandlers, type JobLog, type JobWorker } from './job-worker.ts';
+import { deleteJobsDoneBefore, enqueueJob, ensureJob, type NewJob } from './jobs.repository.ts';
+import { createJobWorker, type JobHandler, type JobHandlers, type JobLog, type JobWorker } from './job-worker.ts';
 
 export type { NewJob };
 
@@ -46,14 +46,61 @@ export function createJobQueue(deps: { clock: Clock }) {
 
 export type JobQueue = ReturnType<typeof createJobQueue>;
 
-export function createJobService(deps: { db: Db; dialect: Dialect; clock: Clock; queue: JobQueue; handlers: JobHandlers }) {
-  const { db, dialect, clock, queue, handlers } = deps;
+/**
+ * Work done again and again (the lifecycle's sweep): one job row per type, with a fixed id, that puts
+ * itself back `everyMs` later after each run. Being a row with a run-at time, it survives restarts, and
+ * one that was due while every process was down runs as soon as one starts. It never fails for good: a
+ * failing run is logged and tried again at the next interval.
+ */
+export interface RecurringJob {
+  everyMs: number;
+  run(log: JobLog): Promise<void>;
+}
+
+const recurringId = (type: string) => `recurring:${type}`;
+
+export function createJobService(deps: {
+  db: Db; dialect: Dialect; clock: Clock; queue: JobQueue; handlers: JobHandlers; recurring?: Record<string, RecurringJob>;
+}) {
+  const { db, dialect, clock, queue } = deps;
+  const recurring = deps.recurring ?? {};
+  const handlers: JobHandlers = { ...deps.handlers };
+  for (const [type, job] of Object.entries(recurring)) {
+    const handler: JobHandler = {
+      async run(_payload, { log }) {
+        try {
+          await job.run(log);
+        } catch (error) {
+          log.error({ type, err: error }, 'a recurring job failed; it runs again at its next interval');
+        }
+        return { retryAt: addMs(clock.now(), job.everyMs) };
+      },
+    };
+    handlers[type] = handler;
+  }
+
+  /** Every recurring job exists and is armed (each process that works jobs calls this as it starts). */
+  async function ensureRecurring(): Promise<void> {
+    for (const type of Object.keys(recurring)) {
+      await ensureJob(db, { id: recurringId(type), type, payload: {}, runAt: iso(clock.now()) }, clock.now());
+    }
+  }
 
   function createWorker(settings: WorkerSettings): JobWorker {
     const worker = createJobWorker({ db, dialect, clock, handlers, ...settings });
     const stopHearing = queue.onWake(() => worker.wake());
-    const stop = worker.stop;
-    return { ...worker, stop: async () => { await stop(); stopHearing(); } };
+    const { stop, start, runDue } = worker;
+    let ensured: Promise<void> | undefined;
+    const ensure = () => (ensured ??= ensureRecurring().catch((error: unknown) => {
+      ensured = undefined;
+      settings.log.error({ err: error }, 'could not arm the recurring jobs; will try again');
+    }));
+    return {
+      ...worker,
+      start: () => { void ensure().then(() => worker.wake()); start(); },
+      runDue: async () => { await ensure(); return runDue(); },
+      stop: async () => { await stop(); stopHearing(); },
+    };
   }
 
   /** Housekeeping: forgets jobs done more than a week ago; returns how many. */
@@ -61,7 +108,7 @@ export function createJobService(deps: { db: Db; dialect: Dialect; clock: Clock;
     return deleteJobsDoneBefore(db, iso(addMs(clock.now(), -FINISHED_JOB_TTL_MS)));
   }
 
-  return { dialect, handlers, enqueue: queue.enqueue, wake: queue.wake, createWorker, purgeFinished };
+  return { dialect, handlers, enqueue: queue.enqueue, wake: queue.wake, createWorker, purgeFinished, ensureRecurring };
 }
 
 export type JobService = ReturnType<typeof createJobService>;

@@ -2,7 +2,7 @@
 // nodemailer, and failed deliveries are retried later. Without SMTP the outbox is where operators read it.
 import { randomBytes } from 'node:crypto';
 import type { Transporter } from 'nodemailer';
-import type { Db } from '../../db/database.ts';
+import type { Db, DbOrTrx } from '../../db/database.ts';
 import { deriveKey, type Config } from '../../config.ts';
 import { openSecret, sealSecret } from '../../lib/secret-box.ts';
 import type { Metrics } from '../../lib/metrics.ts';
@@ -65,6 +65,14 @@ export function createMailService(deps: {
 
   /** Keeps the message and starts delivery; a delivery failure never fails the caller. */
   async function send(message: MailMessage): Promise<void> {
+    (await sendWithin(db, message))();
+  }
+
+  /**
+   * Writes the message to the outbox with the caller's handle (a transaction, so the mail exists exactly
+   * when what it tells of does); call the returned function once that committed to start delivery.
+   */
+  async function sendWithin(handle: DbOrTrx, message: MailMessage): Promise<() => void> {
     const id = newId();
     const { text, html, sealed } = withoutSecrets(id, message);
     const row = {
@@ -73,14 +81,16 @@ export function createMailService(deps: {
       // Without SMTP the log line below is the delivery: nothing is kept to read the secrets again.
       sealed_secrets: transport ? sealed : null,
     };
-    await repo.insertMail(db, row);
-    if (!transport) {
-      metrics.mailSent.inc({ outcome: 'outbox' });
-      // Whoever reads the server's log runs the server (and holds its secret); an operator key holder does not.
-      log.info(`mail kept in the outbox (no SMTP_URL): "${message.subject}" to ${message.to}${message.secrets?.length ? `\n${message.text}` : ''}`);
-      return;
-    }
-    track(deliver(row.id, 0));
+    await repo.insertMail(handle, row);
+    return () => {
+      if (!transport) {
+        metrics.mailSent.inc({ outcome: 'outbox' });
+        // Whoever reads the server's log runs the server (and holds its secret); an operator key holder does not.
+        log.info(`mail kept in the outbox (no SMTP_URL): "${message.subject}" to ${message.to}${message.secrets?.length ? `\n${message.text}` : ''}`);
+        return;
+      }
+      track(deliver(row.id, 0));
+    };
   }
 
   /** The bodies with each secret replaced by a marker, and the markers' values sealed to this message. */
@@ -171,7 +181,7 @@ export function createMailService(deps: {
 
   start();
   deps.closers?.push(close);
-  return { send, list, retryPending, settle, close };
+  return { send, sendWithin, list, retryPending, settle, close };
 }
 
 export type MailService = ReturnType<typeof createMailService>;

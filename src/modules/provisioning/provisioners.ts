@@ -48,12 +48,23 @@ export interface DisableRequest {
   signal?: AbortSignal;
 }
 
+/** A subscription the platform must delete (the retention period after it stopped is over). */
+export interface DeleteRequest {
+  /** Stable across every retry: the webhook's `id` and `Idempotency-Key`. */
+  requestId: string;
+  createdAt: string;
+  subscription: SubscriptionForPlatform;
+  signal?: AbortSignal;
+}
+
 export interface Provisioner {
   readonly name: 'builtin' | 'webhook';
   /** Throws when the try failed and should be retried. */
   provision(request: ProvisionRequest): Promise<ProvisionOutcome>;
   /** Stops the subscription on the platform; throws when the try failed and should be retried. */
   disable(request: DisableRequest): Promise<void>;
+  /** Deletes it on the platform; throws when the try failed and should be retried. */
+  remove(request: DeleteRequest): Promise<void>;
 }
 
 export class ProvisioningError extends Error {
@@ -74,6 +85,9 @@ export function createBuiltinProvisioner(options: { delayMs: number }): Provisio
     },
     async disable() {
       // Nothing runs anywhere for a built-in subscription: there is nothing to stop.
+    },
+    async remove() {
+      // Nor anything to delete.
     },
   };
 }
@@ -131,6 +145,9 @@ export function createWebhookProvisioner(options: {
     },
     async disable(request) {
       await send('subscription.disable', request, { reason: request.reason });
+    },
+    async remove(request) {
+      await send('subscription.delete', request);
     },
   };
 }

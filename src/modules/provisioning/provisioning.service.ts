@@ -30,8 +30,12 @@ export const NOTIFY_JOB = 'subscription.notify';
 /** After a 202 the platform has this long (from the first try) to confirm, then the activation fails. */
 export const CONFIRM_DEADLINE_JOB = 'subscription.confirm-deadline';
 export const CONFIRM_WINDOW_MS = 24 * 60 * 60 * 1000;
-/** A subscription cancelled in cloudpass that the platform may be running: tell the platform to stop it. */
+/** A subscription stopped in cloudpass (cancelled, out of credit, expired) that the platform may be running: tell the platform to stop it. */
 export const DISABLE_JOB = 'subscription.disable';
+/** A re-enabled subscription: ask the platform to run it again, as the same externalId. */
+export const REPROVISION_JOB = 'subscription.reprovision';
+/** A deleted subscription: tell the platform to delete it. */
+export const DELETE_JOB = 'subscription.delete';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -60,6 +64,12 @@ export function createPlatformRequests(deps: { jobs: Pick<JobQueue, 'enqueue' | 
     },
     async disable(trx: Trx, subscriptionId: string, reason: DisableReason) {
       await jobs.enqueue(trx, { type: DISABLE_JOB, payload: { subscriptionId, reason } });
+    },
+    async reprovision(trx: Trx, subscriptionId: string) {
+      await jobs.enqueue(trx, { type: REPROVISION_JOB, payload: { subscriptionId } });
+    },
+    async remove(trx: Trx, subscriptionId: string) {
+      await jobs.enqueue(trx, { type: DELETE_JOB, payload: { subscriptionId } });
     },
     committed: () => jobs.wake(),
   };
@@ -296,7 +306,7 @@ export function createProvisioningService(deps: ProvisioningDeps) {
         requestId: job.id, provisioner: provisioner.name, externalId,
       });
       metrics.provisioning.inc({ outcome: 'disabled' });
-      log.info({ subscription: subscriptionId }, 'the platform was told to stop a cancelled subscription');
+      log.info({ subscription: subscriptionId, status: subscription.status }, 'the platform was told to stop a subscription');
     },
     async onGiveUp(payload, { error, log }) {
       const subscriptionId = subscriptionIdOf(payload);
@@ -304,7 +314,55 @@ export function createProvisioningService(deps: ProvisioningDeps) {
       const reason = giveUpReason(error);
       await audit.record(db, systemActor, 'subscription.disable_failed', 'subscription', subscriptionId, { reason });
       metrics.provisioning.inc({ outcome: 'disable_failed' });
-      log.error({ subscription: subscriptionId, reason }, 'could not tell the platform to stop a cancelled subscription; it may still be running there');
+      log.error({ subscription: subscriptionId, reason }, 'could not tell the platform to stop a subscription; it may still be running there');
+    },
+  };
+
+  /** Asks the platform to run a re-enabled subscription again, with its externalId: retried like provisioning. */
+  const reprovisionHandler: JobHandler = {
+    async run(payload, { job, signal, log }) {
+      const subscriptionId = subscriptionIdOf(payload);
+      if (!subscriptionId) return;
+      const subscription = await subscriptions.find(db, subscriptionId);
+      if (!subscription || subscription.status !== 'active') return;
+      const outcome = await provisioner.provision({
+        requestId: job.id, createdAt: job.createdAt, subscription: await forPlatform(subscription),
+        firstAttemptAt: job.firstAttemptAt, now: clock.now(), signal,
+      });
+      if (outcome.kind === 'later') return { retryAt: outcome.at };
+      await audit.record(db, systemActor, 'subscription.reprovisioned_on_platform', 'subscription', subscriptionId, {
+        requestId: job.id, provisioner: provisioner.name, externalId: subscription.externalId,
+      });
+      log.info({ subscription: subscriptionId }, 'the platform was asked to run a re-enabled subscription again');
+    },
+    async onGiveUp(payload, { error, log }) {
+      const subscriptionId = subscriptionIdOf(payload);
+      if (!subscriptionId) return;
+      const reason = giveUpReason(error);
+      await audit.record(db, systemActor, 'subscription.reprovision_failed', 'subscription', subscriptionId, { reason });
+      log.error({ subscription: subscriptionId, reason }, 'could not ask the platform to run a re-enabled subscription again');
+    },
+  };
+
+  /** Tells the platform to delete a deleted subscription: retried like provisioning, audited once done. */
+  const deleteHandler: JobHandler = {
+    async run(payload, { job, signal, log }) {
+      const subscriptionId = subscriptionIdOf(payload);
+      if (!subscriptionId) return;
+      const subscription = await subscriptions.find(db, subscriptionId);
+      if (!subscription || subscription.status !== 'deleted') return;
+      await provisioner.remove({ requestId: job.id, createdAt: job.createdAt, subscription: await forPlatform(subscription), signal });
+      await audit.record(db, systemActor, 'subscription.deleted_on_platform', 'subscription', subscriptionId, {
+        requestId: job.id, provisioner: provisioner.name, externalId: subscription.externalId,
+      });
+      log.info({ subscription: subscriptionId }, 'the platform was told to delete a subscription');
+    },
+    async onGiveUp(payload, { error, log }) {
+      const subscriptionId = subscriptionIdOf(payload);
+      if (!subscriptionId) return;
+      const reason = giveUpReason(error);
+      await audit.record(db, systemActor, 'subscription.delete_failed', 'subscription', subscriptionId, { reason });
+      log.error({ subscription: subscriptionId, reason }, 'could not tell the platform to delete a subscription');
     },
   };
 
@@ -336,7 +394,7 @@ export function createProvisioningService(deps: ProvisioningDeps) {
     /** The job handlers this module contributes to the worker. */
     handlers: {
       [PROVISION_JOB]: provisionHandler, [CONFIRM_DEADLINE_JOB]: confirmDeadlineHandler, [NOTIFY_JOB]: notifyHandler,
-      [DISABLE_JOB]: disableHandler,
+      [DISABLE_JOB]: disableHandler, [REPROVISION_JOB]: reprovisionHandler, [DELETE_JOB]: deleteHandler,
     } as Record<string, JobHandler>,
   };
 }

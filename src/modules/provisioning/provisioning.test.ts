@@ -352,6 +352,7 @@ describeEachDatabase('webhook provisioner', (ctx) => {
         name: 'webhook',
         async provision() { provisionCalled(); await answered; return { kind: 'provisioned', externalId: 'plat-slow' }; },
         async disable(request) { disabled.push(`${request.subscription.id} ${request.subscription.externalId}`); },
+        async remove() {},
       },
     });
     const jobs = createJobWorker({ db, dialect: jobService.dialect, clock: webhookClock, handlers: slowPlatform.handlers, log: silent });

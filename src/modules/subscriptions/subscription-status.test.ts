@@ -20,6 +20,14 @@ const ALLOWED: Array<[SubscriptionStatus, SubscriptionStatus]> = [
   ['provisioning', 'failed'],
   ['provisioning', 'cancelled'],
   ['active', 'cancelled'],
+  ['active', 'disabled'],
+  ['active', 'expired'],
+  ['disabled', 'expired'],
+  ['disabled', 'active'],
+  ['expired', 'active'],
+  ['disabled', 'deleted'],
+  ['expired', 'deleted'],
+  ['cancelled', 'deleted'],
 ];
 
 describe('subscription status transitions', () => {
@@ -44,6 +52,10 @@ describe('subscription status transitions', () => {
       activation: 'pending|provisioning → active',
       failure: 'pending|provisioning → failed',
       cancellation: 'pending|provisioning|active → cancelled',
+      disabling: 'active → disabled',
+      expiry: 'active|disabled → expired',
+      reenabling: 'disabled|expired → active',
+      deletion: 'disabled|expired|cancelled → deleted',
     });
     for (const name of Object.keys(MOVES) as MoveName[]) {
       for (const from of STATUSES) {
@@ -51,7 +63,8 @@ describe('subscription status transitions', () => {
       }
     }
     assert.deepEqual(TRANSITIONS.failed, []);
-    assert.deepEqual(TRANSITIONS.cancelled, []);
+    assert.deepEqual(TRANSITIONS.cancelled, ['deleted']);
+    assert.deepEqual(TRANSITIONS.deleted, []);
     assert.equal(allows('activation', 'failed'), false);
     assert.equal(allows('cancellation', 'cancelled'), false);
   });
@@ -60,7 +73,12 @@ describe('subscription status transitions', () => {
 // The one writer against the database: from every status a subscription can reach today, every move is
 // tried; the conditional write must make exactly the moves the table allows and audit exactly those.
 const MOVE_NAMES = Object.keys(MOVES) as MoveName[];
-const REACHABLE = ['pending', 'provisioning', 'active', 'failed', 'cancelled'] as const;
+const REACHABLE = ['pending', 'provisioning', 'active', 'failed', 'cancelled', 'disabled', 'expired', 'deleted'] as const;
+/** How each status is reached from pending, move by move. */
+const ROUTE: Record<(typeof REACHABLE)[number], MoveName[]> = {
+  pending: [], provisioning: ['provisioning'], active: ['activation'], failed: ['failure'], cancelled: ['cancellation'],
+  disabled: ['activation', 'disabling'], expired: ['activation', 'expiry'], deleted: ['activation', 'expiry', 'deletion'],
+};
 
 describeEachDatabase('subscription status writes', (ctx) => {
   async function make(app: App, trx: Trx, id: string, name: MoveName, from: SubscriptionStatus): Promise<boolean> {
@@ -70,6 +88,10 @@ describeEachDatabase('subscription status writes', (ctx) => {
       case 'activation': return subscriptions.markActive(trx, id, { externalId: `ext-${id}`, startsAt: new Date().toISOString(), endsAt: '2099-01-01T00:00:00.000Z' }, systemActor);
       case 'failure': return subscriptions.markFailed(trx, id, 'test', systemActor);
       case 'cancellation': return subscriptions.markCancelled(trx, { id, status: from }, systemActor);
+      case 'disabling': return subscriptions.markDisabled(trx, id, 'operator', systemActor);
+      case 'expiry': return subscriptions.markExpired(trx, { id, status: from }, systemActor);
+      case 'reenabling': return subscriptions.markReenabled(trx, id, systemActor);
+      case 'deletion': return subscriptions.markDeleted(trx, id, systemActor);
     }
   }
 
@@ -78,10 +100,11 @@ describeEachDatabase('subscription status writes', (ctx) => {
     const { config } = ctx();
     const account = await createAccount(app, config);
     const id = await signUpForTrial(app, account.id);
-    const way = MOVE_NAMES.find((name) => MOVES[name].to === status && allows(name, 'pending'));
-    if (status !== 'pending') {
-      const moved = await app.services.db.transaction().execute((trx) => make(app, trx, id, way!, 'pending'));
-      assert.ok(moved, `pending → ${status}`);
+    let at: SubscriptionStatus = 'pending';
+    for (const name of ROUTE[status]) {
+      const moved = await app.services.db.transaction().execute((trx) => make(app, trx, id, name, at));
+      assert.ok(moved, `${at} → ${MOVES[name].to}`);
+      at = MOVES[name].to;
     }
     return id;
   }

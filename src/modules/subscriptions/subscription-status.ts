@@ -27,6 +27,14 @@ export const MOVES = {
   failure: { from: ['pending', 'provisioning'], to: 'failed', audit: 'subscription.failed' },
   /** Its owner ended it. */
   cancellation: { from: ['pending', 'provisioning', 'active'], to: 'cancelled', audit: 'subscription.cancelled' },
+  /** Its credit ran out (or an operator stopped it): the platform stops it; it may come back. */
+  disabling: { from: ['active'], to: 'disabled', audit: 'subscription.disabled' },
+  /** Its end date passed. */
+  expiry: { from: ['active', 'disabled'], to: 'expired', audit: 'subscription.expired' },
+  /** Its end was moved later (expired) or credit was added (disabled): it runs again with the same externalId. */
+  reenabling: { from: ['disabled', 'expired'], to: 'active', audit: 'subscription.reenabled' },
+  /** The retention period after it stopped is over: the recipient's data about it is gone. */
+  deletion: { from: ['disabled', 'expired', 'cancelled'], to: 'deleted', audit: 'subscription.deleted' },
 } as const satisfies Record<string, StatusMove>;
 
 export type MoveName = keyof typeof MOVES;
@@ -62,4 +70,7 @@ export const TERMINAL_STATUSES: ReadonlySet<SubscriptionStatus> = new Set(['acti
 export const ON_PLATFORM: ReadonlySet<SubscriptionStatus> = new Set(['provisioning', 'active']);
 
 /** Statuses in which the platform must not run the subscription: a disable request still applies. */
-export const STOPPED: ReadonlySet<SubscriptionStatus> = new Set(['cancelled']);
+export const STOPPED: ReadonlySet<SubscriptionStatus> = new Set(['cancelled', 'disabled', 'expired', 'deleted']);
+
+/** Statuses that start the retention period: after it, the subscription is deleted. */
+export const RETAINED: readonly SubscriptionStatus[] = ['disabled', 'expired', 'cancelled'];

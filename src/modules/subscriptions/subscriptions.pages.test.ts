@@ -189,7 +189,9 @@ describeEachDatabase('subscription pages', (ctx) => {
     const pass = await createPass(app, account, { credit: 10000, name: 'Workshop Pass' });
     const created = (await activate(app, account, { offer: 'pass', redemptionId: pass.redemptionId, profile: profileOf(account) })).json();
     await moveSubscription(app, created.id, { to: 'active', startsAt: '2027-01-01T00:00:00.000Z', endsAt: '2027-01-31T00:00:00.000Z' });
-    await app.services.db.insertInto('credit_ledger').values({ id: `use-${created.id}`, subscription_id: created.id, kind: 'usage', amount: -2550, currency: 'USD', usage_event_id: `ev-${created.id}`, created_at: new Date().toISOString() }).execute();
+    await app.services.db.transaction().execute((trx) => app.services.credit.applyUsage(trx, [{
+      id: `use-${created.id}`, subscriptionId: created.id, eventId: `ev-${created.id}`, amount: 2550, currency: 'USD', meter: 'compute', occurredAt: '2027-01-02T00:00:00.000Z',
+    }]));
     page = (await get(app, account, '/portal')).body;
     assert.match(page, /Workshop Pass/);
     assert.match(page, />Active</);

@@ -19,6 +19,8 @@ import { countryName } from '../../lib/countries.ts';
 import { Layout } from '../../web/layout.tsx';
 import { sendPage } from '../../web/render.ts';
 import { RedeemSteps } from '../redemptions/redeem-steps.tsx';
+import { useT } from '../../web/page-env.ts';
+import { CreditPanel, YourDataPanel, type UsagePoint } from './credit-panel.tsx';
 import type { AccountView } from '../accounts/account-view.ts';
 import { splitDisplayName, type ProfileField } from './activation-profile.ts';
 import { allows, TERMINAL_STATUSES, type SubscriptionStatus } from './subscription-status.ts';
@@ -42,7 +44,7 @@ type ActivationFormBody = Static<typeof ActivationForm>;
 
 export async function subscriptionPages(app: FastifyInstance, context: ModuleContext) {
   const pages = app.withTypeProvider<TypeBoxTypeProvider>();
-  const { subscriptions } = context.services;
+  const { subscriptions, lifecycle } = context.services;
   const { signedIn } = context.pages;
 
   const statusPath = (id: string) => `/subscriptions/${encodeURIComponent(id)}`;
@@ -133,9 +135,14 @@ export async function subscriptionPages(app: FastifyInstance, context: ModuleCon
     const account = await signedIn(request, reply);
     if (!account) return reply;
     const subscription = await subscriptions.get(account.id, request.params.id);
+    const hasCredit = subscription.startsAt !== null && subscription.status !== 'deleted';
+    const [byDay, byMeter] = hasCredit
+      ? await Promise.all([lifecycle.usageSeries(account.id, subscription.id, 'day'), lifecycle.usageSeries(account.id, subscription.id, 'meter')])
+      : [{ series: [] }, { series: [] }];
     const ctx = await context.pages.pageContext(request, reply);
     reply.header('cache-control', 'no-store');
-    return sendPage(reply, <StatusPage ctx={ctx} subscription={subscription} email={account.email} />);
+    const usage = hasCredit ? { byDay: byDay.series, byMeter: byMeter.series, now: context.services.clock.now() } : undefined;
+    return sendPage(reply, <StatusPage ctx={ctx} subscription={subscription} email={account.email} usage={usage} />);
   });
 
   pages.get('/subscriptions/:id/cancel', { schema: { ...hidden, params: IdParams } }, async (request, reply) => {
@@ -375,7 +382,11 @@ function setupStep(status: SubscriptionStatus): number {
   return 1;
 }
 
-function StatusPage(props: { ctx: PageContext; subscription: SubscriptionView; email: string }) {
+function StatusPage(props: {
+  ctx: PageContext; subscription: SubscriptionView; email: string;
+  /** Once it has started: its usage, for the credit panel. */
+  usage?: { byDay: UsagePoint[]; byMeter: UsagePoint[]; now: Date };
+}) {
   const { subscription } = props;
   const words = statusWords(subscription.status);
   const settingUp = !TERMINAL_STATUSES.has(subscription.status);
@@ -415,6 +426,8 @@ function StatusPage(props: { ctx: PageContext; subscription: SubscriptionView; e
       <Card title={subscription.name} class="subscription-details">
         <SubscriptionFacts subscription={subscription} />
       </Card>
+      {props.usage ? <CreditPanel subscription={subscription} byDay={props.usage.byDay} byMeter={props.usage.byMeter} now={props.usage.now} /> : null}
+      {props.usage ? <YourDataPanel subscription={subscription} now={props.usage.now} /> : null}
       {cancellable(subscription.status) ? (
         <p class="status-page__cancel"><a href={`/subscriptions/${encodeURIComponent(subscription.id)}/cancel`}>Cancel subscription</a></p>
       ) : null}
@@ -435,7 +448,7 @@ function SubscriptionFacts(props: { subscription: SubscriptionView }) {
     <dl class="summary-list">
       <div><dt>Status</dt><dd><Badge status={s.status} label={statusLabel[s.status]} /></dd></div>
       <div><dt>Credit</dt><dd><Money {...s.credit.granted} /></dd></div>
-      <div><dt>Credit remaining</dt><dd><Money {...s.credit.remaining} /></dd></div>
+      <div><dt>Credit remaining</dt><dd><Money amount={Math.max(0, s.credit.remaining.amount)} currency={s.credit.currency} /></dd></div>
       <div>
         <dt>{s.endsAt ? 'Ends' : 'Valid for'}</dt>
         <dd>{s.endsAt ? <DateText value={s.endsAt} /> : `${days(s.validityDays)} from setup`}</dd>
@@ -490,7 +503,11 @@ function PortalPage(props: { ctx: PageContext; subscriptions: SubscriptionView[]
   );
 }
 
-function SubscriptionCard(props: { subscription: SubscriptionView }) {
+function SubscriptionCard(props: {
+  subscription: SubscriptionView;
+  /** The platform's console for this subscription, once the operator has set a console URL template (not wired yet). */
+  consoleUrl?: string | null;
+}) {
   const { subscription: s } = props;
   const href = `/subscriptions/${encodeURIComponent(s.id)}`;
   const titleId = `subscription-${s.id}`;
@@ -508,7 +525,13 @@ function SubscriptionCard(props: { subscription: SubscriptionView }) {
           <span class="muted"> {settingUp ? 'credit' : 'credit left unused'}</span>
         </p>
       )}
+      {s.credit.remaining.amount < 0 ? (
+        <p class="subscription-card__overage small">{useT().t('lifecycle.page.overage')}: <Money amount={-s.credit.remaining.amount} currency={s.credit.currency} /></p>
+      ) : null}
       <p class="subscription-card__dates small muted">{cardNote(s)}</p>
+      {props.consoleUrl && s.status === 'active' ? (
+        <p class="subscription-card__console"><a href={props.consoleUrl}>{useT().t('lifecycle.page.openConsole')}<span class="visually-hidden"> ({s.name})</span></a></p>
+      ) : null}
       <p class="subscription-card__link">
         <a href={href}>{settingUp ? 'See progress' : 'View details'}<span class="visually-hidden"> of {s.name}</span></a>
       </p>
@@ -526,7 +549,7 @@ function CreditMeter(props: { subscription: SubscriptionView }) {
         <span class="muted"> remaining of <Money {...s.credit.granted} /></span>
       </p>
       <progress
-        class="subscription-card__meter" max={granted > 0 ? granted : 1} value={granted > 0 ? s.credit.remaining.amount : 0}
+        class="subscription-card__meter" max={granted > 0 ? granted : 1} value={granted > 0 ? Math.max(0, s.credit.remaining.amount) : 0}
         aria-label={`Credit remaining of ${s.name}`}
       />
     </>

@@ -58,6 +58,12 @@ export interface StatusFacts {
   startsAt?: string;
   endsAt?: string;
   failureReason?: string;
+  /** Why it stopped (null clears it when it runs again). */
+  disabledReason?: string | null;
+  /** When it stopped (null clears it when it runs again). */
+  stoppedAt?: string | null;
+  /** Replaces the activation profile (deletion forgets it). */
+  profile?: string;
 }
 
 type StatusWriteParams = { id: string; updated_at: string } & Omit<Updateable<SubscriptionTable>, 'id' | 'status' | 'updated_at'>;
@@ -86,8 +92,46 @@ function statusWrite(name: MoveName): StatusWrite {
  */
 export async function changeStatus(trx: Trx, id: string, move: MoveName, facts: StatusFacts, now: string): Promise<boolean> {
   return await statusWrite(move).affected(trx, {
-    id, external_id: facts.externalId, starts_at: facts.startsAt, ends_at: facts.endsAt, failure_reason: facts.failureReason, updated_at: now,
+    id, external_id: facts.externalId, starts_at: facts.startsAt, ends_at: facts.endsAt, failure_reason: facts.failureReason,
+    disabled_reason: facts.disabledReason, stopped_at: facts.stoppedAt, profile: facts.profile, updated_at: now,
   }) === 1;
+}
+
+/** Moves the end date of a subscription that has one and is not deleted; true when it did. */
+export async function setEndsAt(trx: Trx, id: string, endsAt: string, now: string): Promise<boolean> {
+  const result = await trx.updateTable('subscriptions').set({ ends_at: endsAt, updated_at: now })
+    .where('id', '=', id).where('status', '!=', 'deleted').where('ends_at', 'is not', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+export interface DueRow {
+  id: string;
+  status: SubscriptionTable['status'];
+  ends_at: string | null;
+  stopped_at: string | null;
+}
+
+/** Subscriptions in `statuses` whose end date is at or before `before` (and after `after`, when given), soonest first. */
+export async function findEndingBetween(db: DbOrTrx, statuses: readonly SubscriptionTable['status'][], after: string | null, before: string, limit: number): Promise<DueRow[]> {
+  let query = db.selectFrom('subscriptions').select(['id', 'status', 'ends_at', 'stopped_at'])
+    .where('status', 'in', statuses).where('ends_at', '<=', before);
+  if (after !== null) query = query.where('ends_at', '>', after);
+  return query.orderBy('ends_at').limit(limit).execute();
+}
+
+/** Subscriptions in `statuses` that stopped at or before `before` (and after `after`, when given), earliest first. */
+export async function findStoppedBetween(db: DbOrTrx, statuses: readonly SubscriptionTable['status'][], after: string | null, before: string, limit: number): Promise<DueRow[]> {
+  let query = db.selectFrom('subscriptions').select(['id', 'status', 'ends_at', 'stopped_at'])
+    .where('status', 'in', statuses).where('stopped_at', '<=', before);
+  if (after !== null) query = query.where('stopped_at', '>', after);
+  return query.orderBy('stopped_at').limit(limit).execute();
+}
+
+/** Status and currency of many subscriptions in one query (the usage API checks a batch's targets). */
+export async function findStatuses(db: DbOrTrx, ids: readonly string[]): Promise<Array<{ id: string; status: SubscriptionTable['status']; credit_currency: string }>> {
+  if (ids.length === 0) return [];
+  return db.selectFrom('subscriptions').select(['id', 'status', 'credit_currency']).where('id', 'in', ids).execute();
 }
 
 /** Keeps the platform's id of a subscription cancelled while the platform created it, so it can be stopped there. */

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { ModuleContext } from '../../http/module-context.ts';
-import { actorOf, requireAccount } from '../../http/auth.ts';
+import { actorOf, ownerScope, requireAccount, requireAccountOrOperator } from '../../http/auth.ts';
 import { ValidationError } from '../../lib/errors.ts';
 import type { SubscriptionEvents } from './subscription-events.ts';
 import { TERMINAL_STATUSES, type SubscriptionStatus } from './subscription-status.ts';
@@ -17,7 +17,7 @@ const Money = Type.Object({
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
 
-const Subscription = Type.Object({
+export const Subscription = Type.Object({
   id: Type.String(),
   offer: Type.Union([Type.Literal('pass'), Type.Literal('free-trial')]),
   name: Type.String({ description: 'The pass\'s campaign name, or "Free trial"' }),
@@ -25,7 +25,19 @@ const Subscription = Type.Object({
     Type.Literal('pending'), Type.Literal('provisioning'), Type.Literal('active'), Type.Literal('disabled'),
     Type.Literal('expired'), Type.Literal('cancelled'), Type.Literal('deleted'), Type.Literal('failed'),
   ]),
-  credit: Type.Object({ granted: Money, remaining: Money }),
+  credit: Type.Object({
+    granted: Money,
+    used: Money,
+    remaining: Type.Object({ amount: Type.Integer({ description: 'Integer minor units; below zero is overage' }), currency: Type.String() }),
+    currency: Type.String({ description: 'ISO 4217: the currency of every amount of this subscription' }),
+  }),
+  forecast: Type.Object({
+    runOutAt: Nullable(Type.String({ format: 'date-time', description: 'When the credit runs out at the recent daily rate; null without recent usage or when it lasts past endsAt' })),
+  }),
+  disabledReason: Nullable(Type.Union([
+    Type.Literal('cancelled'), Type.Literal('credit_exhausted'), Type.Literal('expired'), Type.Literal('operator'),
+  ], { description: 'Why it stopped, while it is disabled, expired or cancelled' })),
+  deleteAt: Nullable(Type.String({ format: 'date-time', description: 'When it will be deleted: it stopped, plus the retention period' })),
   validityDays: Type.Integer(),
   startsAt: Nullable(Type.String({ format: 'date-time' })),
   endsAt: Nullable(Type.String({ format: 'date-time' })),
@@ -76,7 +88,7 @@ const Offer = Type.Object({
   awaitingActivation: Type.Optional(Type.Array(PassForActivation, { description: 'Passes redeemed and not activated yet' })),
 });
 
-const IdParams = Type.Object({ id: SingleLineText({ maxLength: 100 }) }, { additionalProperties: false });
+export const IdParams = Type.Object({ id: SingleLineText({ maxLength: 100 }) }, { additionalProperties: false });
 
 const HEARTBEAT_MS = 15_000;
 
@@ -123,9 +135,12 @@ export async function subscriptionRoutes(app: FastifyInstance, context: ModuleCo
   }, async (request) => ({ items: await subscriptions.list(request.account!.id) }));
 
   api.get('/subscriptions/:id', {
-    preHandler: requireAccount,
-    schema: { tags: ['recipient'], summary: 'One subscription with its credit', params: IdParams, response: { 200: Subscription } },
-  }, async (request) => subscriptions.get(request.account!.id, request.params.id));
+    preHandler: requireAccountOrOperator,
+    schema: { tags: ['recipient', 'operator'], summary: 'One subscription with its credit, forecast and deletion date (its owner, or an operator)', params: IdParams, response: { 200: Subscription } },
+  }, async (request) => {
+    const owner = ownerScope(request);
+    return owner === null ? subscriptions.getAny(request.params.id) : subscriptions.get(owner, request.params.id);
+  });
 
   api.post('/subscriptions/:id/cancel', {
     preHandler: requireAccount,

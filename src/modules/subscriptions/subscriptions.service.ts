@@ -17,7 +17,8 @@ import type { SettingsService } from '../settings/settings.service.ts';
 import { countryName } from '../../lib/countries.ts';
 import { parseProfile, sameEmail, type ActivationProfile } from './activation-profile.ts';
 import type { SubscriptionEvents } from './subscription-events.ts';
-import { MOVES, ON_PLATFORM, type MoveName } from './subscription-status.ts';
+import { forecastRunOut, recentWindowStart } from '../credit/forecast.ts';
+import { MOVES, ON_PLATFORM, RETAINED, type MoveName } from './subscription-status.ts';
 import * as repo from './subscriptions.repository.ts';
 import type { SubscriptionOffer, SubscriptionStatus } from './subscriptions.table.ts';
 
@@ -34,7 +35,14 @@ export interface SubscriptionView {
   /** The campaign's name for a pass, "Free trial" for the trial. */
   name: string;
   status: SubscriptionStatus;
-  credit: { granted: Money; remaining: Money };
+  /** Minor units in `currency`; `remaining` below zero is overage (usage reported after it stopped). */
+  credit: { granted: Money; used: Money; remaining: Money; currency: string };
+  /** When the credit runs out at the recent daily rate; null without recent usage or when it lasts past the end. */
+  forecast: { runOutAt: string | null };
+  /** Why it stopped: `credit_exhausted`, `expired`, `cancelled` or `operator`; null while it runs. */
+  disabledReason: DisableReason | null;
+  /** When it will be deleted (it stopped and the retention period runs); null otherwise. */
+  deleteAt: string | null;
   validityDays: number;
   startsAt: string | null;
   endsAt: string | null;
@@ -61,6 +69,10 @@ export interface SubscriptionRecord {
   endsAt: string | null;
   externalId: string | null;
   failureReason: string | null;
+  /** Why it stopped, while it is stopped. */
+  disabledReason: string | null;
+  /** When it stopped (disabled, expired or cancelled), while it is stopped. */
+  stoppedAt: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -78,6 +90,10 @@ export interface PlatformRequests {
   provision(trx: Trx, subscriptionId: string): Promise<void>;
   /** Stop it on the platform. */
   disable(trx: Trx, subscriptionId: string, reason: DisableReason): Promise<void>;
+  /** Run it again on the platform (re-enabled), as the same externalId. */
+  reprovision(trx: Trx, subscriptionId: string): Promise<void>;
+  /** Delete it on the platform (the retention period after it stopped is over). */
+  remove(trx: Trx, subscriptionId: string): Promise<void>;
   /** After the transaction that made requests committed: start on them now rather than at the next poll. */
   committed(): void;
 }
@@ -119,8 +135,8 @@ export interface SubscriptionServiceDeps {
   clock: Clock;
   metrics: Metrics;
   audit: AuditService;
-  credit: Pick<CreditService, 'grant' | 'balances'>;
-  settings: Pick<SettingsService, 'freeTrial'>;
+  credit: Pick<CreditService, 'grant' | 'balances' | 'usageByDay'>;
+  settings: Pick<SettingsService, 'freeTrial' | 'lifecycle'>;
   events: SubscriptionEvents;
   redemptions: Pick<RedemptionService, 'passForActivation' | 'awaitingActivation' | 'markActivated'>;
   platform: PlatformRequests;
@@ -132,8 +148,27 @@ export function createSubscriptionService(deps: SubscriptionServiceDeps) {
   // ---- reading ---------------------------------------------------------------
 
   async function toViews(rows: repo.SubscriptionRow[]): Promise<SubscriptionView[]> {
-    const balances = await credit.balances(db, rows.map((r) => r.id));
-    return rows.map((row) => toSubscriptionView(row, balances.get(row.id)!));
+    if (rows.length === 0) return [];
+    const [balances, lifecycle] = await Promise.all([credit.balances(db, rows.map((r) => r.id)), settings.lifecycle()]);
+    const now = clock.now();
+    return Promise.all(rows.map(async (row) => {
+      const balance = balances.get(row.id)!;
+      const view = toSubscriptionView(row, balance, lifecycle.retentionDays);
+      if (row.status === 'active' && row.ends_at && balance.used > 0) {
+        const since = recentWindowStart(now, row.starts_at);
+        const recent = await credit.usageByDay(db, row.id, since.slice(0, 10));
+        view.forecast = { runOutAt: forecastRunOut({ remaining: balance.remaining, recent, since, now, endsAt: row.ends_at }) };
+      }
+      return view;
+    }));
+  }
+
+  /** Any subscription with its credit, for operators; a deleted one is still shown (what is left of it). */
+  async function getAny(id: string): Promise<SubscriptionView> {
+    const row = await repo.findSubscription(db, id);
+    if (!row) throw new NotFoundError('This subscription');
+    const [view] = await toViews([row]);
+    return view!;
   }
 
   async function list(accountId: string): Promise<SubscriptionView[]> {
@@ -282,7 +317,8 @@ export function createSubscriptionService(deps: SubscriptionServiceDeps) {
     const row: repo.SubscriptionRow = {
       id, account_id: account.id, offer: plan.offer, redemption_id: plan.redemptionId, status: 'pending',
       credit_currency: plan.credit.currency, validity_days: plan.validityDays, starts_at: null, ends_at: null,
-      external_id: null, profile: JSON.stringify(profile), failure_reason: null, created_at: at, updated_at: at,
+      external_id: null, profile: JSON.stringify(profile), failure_reason: null, disabled_reason: null, stopped_at: null,
+      created_at: at, updated_at: at,
       campaign_name: plan.campaignName,
     };
     return db.transaction().execute(async (trx) => {
@@ -296,8 +332,8 @@ export function createSubscriptionService(deps: SubscriptionServiceDeps) {
       await audit.record(trx, options.actor, 'subscription.created', 'subscription', id, {
         offer: plan.offer, redemptionId: plan.redemptionId, credit: plan.credit, validityDays: plan.validityDays,
       });
-      const balance: CreditBalance = { granted: plan.credit.amount, remaining: plan.credit.amount, balance: plan.credit.amount };
-      const result: ActivationResult = { created: true, subscription: toSubscriptionView(row, balance) };
+      const balance: CreditBalance = { granted: plan.credit.amount, adjusted: 0, used: 0, remaining: plan.credit.amount };
+      const result: ActivationResult = { created: true, subscription: toSubscriptionView(row, balance, 0) };
       if (options.key !== undefined) {
         await repo.insertIdempotencyKey(trx, keyRecord(account.id, options.key, options.requestHash, result, at));
       }
@@ -386,9 +422,62 @@ export function createSubscriptionService(deps: SubscriptionServiceDeps) {
    * disabled there (once the transaction commits).
    */
   async function markCancelled(trx: Trx, subscription: { id: string; status: SubscriptionStatus }, actor: Actor): Promise<boolean> {
-    if (!(await move(trx, subscription.id, 'cancellation', {}, actor, { from: subscription.status }))) return false;
+    const facts = { disabledReason: 'cancelled', stoppedAt: iso(clock.now()) };
+    if (!(await move(trx, subscription.id, 'cancellation', facts, actor, { from: subscription.status }))) return false;
     if (ON_PLATFORM.has(subscription.status)) await platform.disable(trx, subscription.id, 'cancelled');
     return true;
+  }
+
+  /** active → disabled (its credit ran out, or an operator stopped it); the platform is told to stop it. */
+  async function markDisabled(trx: Trx, id: string, reason: DisableReason, actor: Actor, details: Record<string, unknown> = {}): Promise<boolean> {
+    if (!(await move(trx, id, 'disabling', { disabledReason: reason, stoppedAt: iso(clock.now()) }, actor, { reason, ...details }))) return false;
+    await platform.disable(trx, id, reason);
+    return true;
+  }
+
+  /** active or disabled → expired (its end date passed); the platform is told where it was still running. */
+  async function markExpired(trx: Trx, subscription: { id: string; status: SubscriptionStatus }, actor: Actor): Promise<boolean> {
+    const facts = { disabledReason: 'expired', stoppedAt: iso(clock.now()) };
+    if (!(await move(trx, subscription.id, 'expiry', facts, actor, { from: subscription.status }))) return false;
+    if (subscription.status === 'active') await platform.disable(trx, subscription.id, 'expired');
+    return true;
+  }
+
+  /** disabled or expired → active again; the platform is asked to run it again as the same externalId. */
+  async function markReenabled(trx: Trx, id: string, actor: Actor, details: Record<string, unknown> = {}): Promise<boolean> {
+    if (!(await move(trx, id, 'reenabling', { disabledReason: null, stoppedAt: null }, actor, details))) return false;
+    await platform.reprovision(trx, id);
+    return true;
+  }
+
+  /** disabled, expired or cancelled → deleted: the activation profile is forgotten and the platform told to delete it. */
+  async function markDeleted(trx: Trx, id: string, actor: Actor, details: Record<string, unknown> = {}): Promise<boolean> {
+    if (!(await move(trx, id, 'deletion', { profile: '{}' }, actor, details))) return false;
+    await platform.remove(trx, id);
+    return true;
+  }
+
+  /** An operator moves the end date (earlier or later); audited. False when it has no end date yet or is deleted. */
+  async function moveEnd(trx: Trx, id: string, endsAt: string, actor: Actor, details: Record<string, unknown> = {}): Promise<boolean> {
+    if (!(await repo.setEndsAt(trx, id, endsAt, iso(clock.now())))) return false;
+    await audit.record(trx, actor, 'subscription.end_moved', 'subscription', id, { endsAt, ...details });
+    return true;
+  }
+
+  /** Subscriptions in `statuses` ending in (after, before], soonest first (the lifecycle's sweep). */
+  async function endingBetween(statuses: readonly SubscriptionStatus[], after: string | null, before: string, limit: number) {
+    return (await repo.findEndingBetween(db, statuses, after, before, limit)).map(toDue);
+  }
+
+  /** Subscriptions in `statuses` that stopped in (after, before], earliest first (the lifecycle's sweep). */
+  async function stoppedBetween(statuses: readonly SubscriptionStatus[], after: string | null, before: string, limit: number) {
+    return (await repo.findStoppedBetween(db, statuses, after, before, limit)).map(toDue);
+  }
+
+  /** Status and currency of each of `ids` that exists (the usage API checks a batch's subscriptions). */
+  async function statusesOf(handle: DbOrTrx, ids: readonly string[]): Promise<Map<string, { status: SubscriptionStatus; currency: string }>> {
+    const rows = await repo.findStatuses(handle, ids);
+    return new Map(rows.map((r) => [r.id, { status: r.status, currency: r.credit_currency }]));
   }
 
   /** Keeps the platform's id of a subscription cancelled while the platform created it (its status stays cancelled). */
@@ -404,6 +493,7 @@ export function createSubscriptionService(deps: SubscriptionServiceDeps) {
   return {
     list, get, find, currentStatus, passForActivation, awaitingActivation, offers, activate, cancel, purgeIdempotencyKeys,
     markProvisioning, markActive, markFailed, markCancelled, keepExternalIdOfCancelled,
+    getAny, markDisabled, markExpired, markReenabled, markDeleted, moveEnd, endingBetween, stoppedBetween, statusesOf,
   };
 }
 
@@ -413,14 +503,30 @@ export type SubscriptionService = ReturnType<typeof createSubscriptionService>;
 
 const nameOf = (row: repo.SubscriptionRow) => (row.offer === 'free-trial' ? 'Free trial' : (row.campaign_name ?? 'Pass'));
 
-export function toSubscriptionView(row: repo.SubscriptionRow, balance: CreditBalance): SubscriptionView {
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** When the retention period of a stopped subscription ends; null while it runs (or once deleted). */
+export function deleteAtOf(row: { status: SubscriptionStatus; stopped_at: string | null }, retentionDays: number): string | null {
+  if (!row.stopped_at || !(RETAINED as readonly string[]).includes(row.status)) return null;
+  return iso(new Date(Date.parse(row.stopped_at) + retentionDays * DAY_MS));
+}
+
+const toDue = (row: repo.DueRow) => ({ id: row.id, status: row.status, endsAt: row.ends_at, stoppedAt: row.stopped_at });
+
+export function toSubscriptionView(row: repo.SubscriptionRow, balance: CreditBalance, retentionDays: number): SubscriptionView {
   const currency = row.credit_currency;
   return {
     id: row.id,
     offer: row.offer,
     name: nameOf(row),
     status: row.status,
-    credit: { granted: { amount: balance.granted, currency }, remaining: { amount: balance.remaining, currency } },
+    credit: {
+      granted: { amount: balance.granted, currency }, used: { amount: balance.used, currency },
+      remaining: { amount: balance.remaining, currency }, currency,
+    },
+    forecast: { runOutAt: null },
+    disabledReason: (DISABLE_REASONS as readonly string[]).includes(row.disabled_reason ?? '') ? row.disabled_reason as DisableReason : null,
+    deleteAt: deleteAtOf(row, retentionDays),
     validityDays: row.validity_days,
     startsAt: row.starts_at,
     endsAt: row.ends_at,
@@ -435,7 +541,8 @@ function toSubscriptionRecord(row: repo.SubscriptionRow): SubscriptionRecord {
   return {
     id: row.id, accountId: row.account_id, offer: row.offer, name: nameOf(row), status: row.status, redemptionId: row.redemption_id,
     profile: parseStoredProfile(row.profile), currency: row.credit_currency, validityDays: row.validity_days, startsAt: row.starts_at,
-    endsAt: row.ends_at, externalId: row.external_id, failureReason: row.failure_reason, createdAt: row.created_at, updatedAt: row.updated_at,
+    endsAt: row.ends_at, externalId: row.external_id, failureReason: row.failure_reason, disabledReason: row.disabled_reason,
+    stoppedAt: row.stopped_at, createdAt: row.created_at, updatedAt: row.updated_at,
   };
 }
 

@@ -16,6 +16,10 @@ export interface SubscriptionTable {
   /** JSON of the activation profile (name, email, country, phone, …). */
   profile: string;
   failure_reason: string | null;
+  /** Why it was disabled (`credit_exhausted`, `operator`), while it is. */
+  disabled_reason: string | null;
+  /** When it was last disabled, expired or cancelled: its deletion date is this plus the retention period. */
+  stopped_at: string | null;
   created_at: string;
   updated_at: string;
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { App } from '../../app.ts';
 import type { Config } from '../../config.ts';
-import { createAccount, type TestAccount } from '../../testing/factories.ts';
+import { apiKeyHeader, createAccount, type TestAccount } from '../../testing/factories.ts';
 import { describeEachDatabase } from '../../testing/harness.ts';
 import { createPass, profileOf, activate, moveSubscription } from './subscriptions.testing.ts';
 
@@ -21,7 +21,10 @@ describeEachDatabase('subscriptions API', (ctx) => {
     assert.equal(body.status, 'pending');
     assert.equal(body.offer, 'pass');
     assert.equal(body.redemptionId, pass.redemptionId);
-    assert.deepEqual(body.credit, { granted: { amount: 12345, currency: 'EUR' }, remaining: { amount: 12345, currency: 'EUR' } });
+    assert.deepEqual(body.credit, {
+      granted: { amount: 12345, currency: 'EUR' }, used: { amount: 0, currency: 'EUR' }, remaining: { amount: 12345, currency: 'EUR' }, currency: 'EUR',
+    });
+    assert.deepEqual([body.forecast, body.disabledReason, body.deleteAt], [{ runOutAt: null }, null, null]);
     assert.equal(body.startsAt, null);
     assert.equal(body.endsAt, null);
     assert.equal(body.externalId, null);
@@ -227,20 +230,24 @@ describeEachDatabase('subscriptions API', (ctx) => {
     assert.equal(failed.json().code, 'conflict');
   });
 
-  test('credit remaining is derived from the ledger and never shown below zero', async () => {
+  test('credit remaining is derived from the ledger; usage past it shows as a negative remaining (overage)', async () => {
     const { app, config } = ctx();
     const account = await signedUp(app, config);
     const pass = await createPass(app, account, { credit: 1000 });
     const created = (await activate(app, account, { offer: 'pass', redemptionId: pass.redemptionId, profile: profileOf(account) })).json();
-    const db = app.services.db;
-    const now = new Date().toISOString();
-    await db.insertInto('credit_ledger').values({ id: `u-${created.id}`, subscription_id: created.id, kind: 'usage', amount: -400, currency: 'USD', usage_event_id: `e-${created.id}`, created_at: now }).execute();
+    const platform = await apiKeyHeader(app, 'platform');
+    const report = (id: string, amount: number) => app.inject({
+      method: 'POST', url: '/api/v1/usage', headers: { authorization: platform },
+      payload: { events: [{ id: `${id}-${created.id}`, subscriptionId: created.id, amount, meter: 'compute', occurredAt: new Date().toISOString() }] },
+    });
+    assert.equal((await report('u1', 400)).statusCode, 202);
     let view = (await app.inject({ method: 'GET', url: `/api/v1/subscriptions/${created.id}`, headers: { cookie: account.cookie } })).json();
-    assert.deepEqual(view.credit, { granted: { amount: 1000, currency: 'USD' }, remaining: { amount: 600, currency: 'USD' } });
-    await db.insertInto('credit_ledger').values({ id: `u2-${created.id}`, subscription_id: created.id, kind: 'usage', amount: -900, currency: 'USD', usage_event_id: `e2-${created.id}`, created_at: now }).execute();
+    assert.deepEqual(view.credit, {
+      granted: { amount: 1000, currency: 'USD' }, used: { amount: 400, currency: 'USD' }, remaining: { amount: 600, currency: 'USD' }, currency: 'USD',
+    });
+    assert.equal((await report('u2', 900)).statusCode, 202);
     view = (await app.inject({ method: 'GET', url: '/api/v1/subscriptions', headers: { cookie: account.cookie } })).json().items[0];
-    assert.deepEqual(view.credit.remaining, { amount: 0, currency: 'USD' });
-    const balance = await app.services.credit.balance(db, created.id);
-    assert.deepEqual(balance, { granted: 1000, remaining: 0, balance: -300 });
+    assert.deepEqual(view.credit.remaining, { amount: -300, currency: 'USD' });
+    assert.deepEqual(await app.services.credit.balance(app.services.db, created.id), { granted: 1000, adjusted: 0, used: 1300, remaining: -300 });
   });
 });
