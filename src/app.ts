@@ -46,6 +46,7 @@ import { settingsRoutes } from './modules/settings/settings.routes.ts';
 import { provisioningRoutes } from './modules/provisioning/provisioning.routes.ts';
 import { supportRoutes } from './modules/support/support.routes.ts';
 import { supportPages } from './modules/support/support.pages.tsx';
+import { reportRoutes } from './modules/reports/reports.routes.ts';
 
 export interface AppOptions {
   config: Config;
@@ -158,6 +159,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   await app.register(async (api) => codeRoutes(api, context), { prefix: '/api/v1' });
   await app.register(async (api) => auditRoutes(api, context), { prefix: '/api/v1' });
   await app.register(async (api) => supportRoutes(api, context), { prefix: '/api/v1' });
+  await app.register(async (api) => reportRoutes(api, context), { prefix: '/api/v1' });
   await app.register(async (pages) => supportPages(pages, context));
   await app.register(async (pages) => homePages(pages, context));
   // routes:end — modules register their routes above this line, e.g. `await app.register(campaignRoutes(context), { prefix: '/api/v1' })`

@@ -28,6 +28,7 @@ import { createJobQueue, createJobService } from './modules/jobs/jobs.service.ts
 import type { HousekeepingTask } from './modules/jobs/housekeeping.ts';
 import { createPlatformRequests, createProvisioningService } from './modules/provisioning/provisioning.service.ts';
 import { createSupportService } from './modules/support/support.service.ts';
+import { createReportService } from './modules/reports/reports.service.ts';
 
 export interface Infrastructure {
   config: Config;
@@ -52,7 +53,9 @@ export function createServices(infra: Infrastructure) {
   closers.push(() => subscriptionEvents.close());
   const mail = createMailService({ db, clock, config, metrics: infra.metrics, closers });
   const accounts = createAccountService({ db, clock, config, metrics: infra.metrics, audit, mail, sessions, redis: infra.redis });
-  const campaigns = createCampaignService({ db, clock, audit, metrics: infra.metrics });
+  // Read-only figures across modules; campaigns take their code counts from it.
+  const reports = createReportService({ db, clock });
+  const campaigns = createCampaignService({ db, clock, audit, metrics: infra.metrics, stats: reports });
   const codes = createCodeService({ db, clock, audit, metrics: infra.metrics, hashCode: codeHasher(config), campaigns });
   const redemptions = createRedemptionService({ db, dialect: infra.dialect, clock, config, metrics: infra.metrics, audit, redis: infra.redis, sleep: infra.sleep, codes });
   const credit = createCreditService({ clock });
@@ -80,7 +83,7 @@ export function createServices(infra: Infrastructure) {
   ];
   // services:end — modules add their services above this line
   const close = async () => { for (const fn of closers) await fn(); };
-  return { db, config, clock, metrics: infra.metrics, redis: infra.redis, audit, apiKeys, sessions, campaigns, codes, subscriptionEvents, credit, settings, subscriptions, mail, accounts, organizationalAccounts, redemptions, organizations, organizationMembers, organizationDomains, organizationSignIn, jobs, provisioning, support, housekeeping, close };
+  return { db, config, clock, metrics: infra.metrics, redis: infra.redis, audit, apiKeys, sessions, campaigns, codes, subscriptionEvents, credit, settings, subscriptions, mail, accounts, organizationalAccounts, redemptions, organizations, organizationMembers, organizationDomains, organizationSignIn, jobs, provisioning, support, reports, housekeeping, close };
 }
 
 export type Services = ReturnType<typeof createServices>;
