@@ -13,7 +13,7 @@ async function redeem(app: App, cookie: string, code: string, country: string) {
     method: 'POST', url: '/api/v1/redemptions', remoteAddress: uniqueAddress(), headers: { cookie }, payload: { code, country },
   });
   assert.equal(response.statusCode, 201, response.body);
-  return response.json() as { id: string };
+  return response.json<{ id: string }>();
 }
 
 describeEachDatabase('reports', (ctx) => {
