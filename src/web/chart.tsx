@@ -128,13 +128,14 @@ function OverTime(props: ChartProps & { format: (n: number) => string }) {
   // At most about six time labels, evenly spread, always the first and the last.
   const every = Math.max(1, Math.ceil(n / 6));
   const labelled = props.categories.map((_, i) => i === 0 || i === n - 1 || (i % every === 0 && n - 1 - i >= every / 2));
-  const slot = 100 / n;
+  // A few points stay narrow columns at the left rather than a wall of colour; many share the width.
+  const slot = 100 / (props.kind === 'columns' ? Math.max(n, 12) : n);
   return (
     <svg class="chart__svg" width="100%" height={height} role="img" aria-label={props.title} focusable="false">
       {[0, top / 2, top].map((v) => (
         <>
           <line class="chart__grid" x1="0" x2="100%" y1={y(v)} y2={y(v)} />
-          {v > 0 ? <text class="chart__tick" x="0" y={y(v) - 4}>{props.format(v)}</text> : null}
+          {v > 0 && Number.isInteger(v) ? <text class="chart__tick" x="0" y={y(v) - 4}>{props.format(v)}</text> : null}
         </>
       ))}
       {props.kind === 'columns'
@@ -161,8 +162,9 @@ function OverTime(props: ChartProps & { format: (n: number) => string }) {
       {props.categories.map((category, i) => {
         if (!labelled[i]) return null;
         const center = props.kind === 'columns' ? i * slot + slot / 2 : n === 1 ? 50 : (i / (n - 1)) * 100;
-        const anchor = i === 0 ? 'start' : i === n - 1 ? 'end' : 'middle';
-        const x = anchor === 'start' ? '0' : anchor === 'end' ? '100%' : `${center.toFixed(3)}%`;
+        const edge = props.kind !== 'columns' || n >= 12;
+        const anchor = i === 0 ? 'start' : i === n - 1 && edge ? 'end' : 'middle';
+        const x = anchor === 'start' ? (props.kind === 'columns' ? `${(i * slot).toFixed(3)}%` : '0') : anchor === 'end' ? '100%' : `${center.toFixed(3)}%`;
         return <text class="chart__tick" x={x} y={height - 4} text-anchor={anchor}>{category}</text>;
       })}
     </svg>
