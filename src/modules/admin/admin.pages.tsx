@@ -133,11 +133,13 @@ function AuditTable(props: { events: AuditEventView[]; filters: AuditFilters }) 
             <th scope="row" data-label={t('console.audit.when')}><time dateTime={e.at}>{shortTime(e.at)}</time></th>
             <td data-label={t('console.audit.action')}><a class="mono small" href={narrow({ action: e.action })}>{e.action}</a></td>
             <td data-label={t('console.audit.actor')}>
-              <a class="break-anywhere" href={narrow({ actor: e.actor.label })}>{e.actor.label}</a> <span class="muted small">({e.actor.type})</span>
+              <span><a class="break-anywhere" href={narrow({ actor: e.actor.label })}>{e.actor.label}</a> <span class="muted small">({e.actor.type})</span></span>
             </td>
             <td data-label={t('console.audit.subject')} class="small">
-              {e.subject.type}
-              {e.subject.id ? <> <a class="mono" href={narrow({ subjectId: e.subject.id })} title={e.subject.id}>{e.subject.id.slice(0, 8)}</a></> : null}
+              <span>
+                {e.subject.type}
+                {e.subject.id ? <> <a class="mono" href={narrow({ subjectId: e.subject.id })} title={e.subject.id}>{e.subject.id.slice(0, 8)}</a></> : null}
+              </span>
             </td>
             <td data-label={t('console.audit.details')} class="small">
               {Object.keys(e.details).length ? (
