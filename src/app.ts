@@ -48,6 +48,9 @@ import { provisioningRoutes } from './modules/provisioning/provisioning.routes.t
 import { supportRoutes } from './modules/support/support.routes.ts';
 import { supportPages } from './modules/support/support.pages.tsx';
 import { lifecycleRoutes } from './modules/lifecycle/lifecycle.routes.ts';
+import { reportRoutes } from './modules/reports/reports.routes.ts';
+import { campaignPages } from './modules/campaigns/campaigns.pages.tsx';
+import { codePages } from './modules/codes/codes.pages.tsx';
 
 export interface AppOptions {
   config: Config;
@@ -167,6 +170,9 @@ export async function buildApp(options: AppOptions): Promise<App> {
   await app.register(async (api) => codeRoutes(api, context), { prefix: '/api/v1' });
   await app.register(async (api) => auditRoutes(api, context), { prefix: '/api/v1' });
   await app.register(async (api) => supportRoutes(api, context), { prefix: '/api/v1' });
+  await app.register(async (api) => reportRoutes(api, context), { prefix: '/api/v1' });
+  await app.register(async (pages) => campaignPages(pages, context));
+  await app.register(async (pages) => codePages(pages, context));
   await app.register(async (pages) => supportPages(pages, context));
   await app.register(async (api) => lifecycleRoutes(api, context), { prefix: '/api/v1' });
   await app.register(async (pages) => homePages(pages, context));

@@ -29,6 +29,7 @@ import type { HousekeepingTask } from './modules/jobs/housekeeping.ts';
 import { createPlatformRequests, createProvisioningService } from './modules/provisioning/provisioning.service.ts';
 import { createSupportService } from './modules/support/support.service.ts';
 import { createLifecycleService } from './modules/lifecycle/lifecycle.service.ts';
+import { createReportService } from './modules/reports/reports.service.ts';
 
 export interface Infrastructure {
   config: Config;
@@ -56,7 +57,9 @@ export function createServices(infra: Infrastructure) {
   const mail = createMailService({ db, clock, config, metrics: infra.metrics, closers });
   const accounts = createAccountService({ db, clock, config, metrics: infra.metrics, audit, mail, sessions, redis: infra.redis,
     signInLimits: { sleep: infra.sleep, address: infra.signInAddressLimits } });
-  const campaigns = createCampaignService({ db, clock, audit, metrics: infra.metrics });
+  // Read-only figures across modules; campaigns take their code counts from it.
+  const reports = createReportService({ db, clock });
+  const campaigns = createCampaignService({ db, clock, audit, metrics: infra.metrics, stats: reports });
   const codes = createCodeService({ db, clock, audit, metrics: infra.metrics, hashCode: codeHasher(config), campaigns });
   const redemptions = createRedemptionService({ db, dialect: infra.dialect, clock, config, metrics: infra.metrics, audit, redis: infra.redis, sleep: infra.sleep, codes });
   const credit = createCreditService({ clock, dialect: infra.dialect });
@@ -89,7 +92,7 @@ export function createServices(infra: Infrastructure) {
   ];
   // services:end — modules add their services above this line
   const close = async () => { for (const fn of closers) await fn(); };
-  return { db, config, clock, metrics: infra.metrics, redis: infra.redis, audit, apiKeys, sessions, campaigns, codes, subscriptionEvents, credit, settings, subscriptions, mail, accounts, organizationalAccounts, redemptions, organizations, organizationMembers, organizationDomains, organizationSignIn, jobs, provisioning, support, lifecycle, housekeeping, close };
+  return { db, config, clock, metrics: infra.metrics, redis: infra.redis, audit, apiKeys, sessions, campaigns, codes, subscriptionEvents, credit, settings, subscriptions, mail, accounts, organizationalAccounts, redemptions, organizations, organizationMembers, organizationDomains, organizationSignIn, jobs, provisioning, support, lifecycle, reports, housekeeping, close };
 }
 
 export type Services = ReturnType<typeof createServices>;

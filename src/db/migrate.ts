@@ -6,6 +6,7 @@ import * as organizationSignIn from './migrations/20261128T090000-organization-s
 import * as redemptionsAccountCampaign from './migrations/20261129T090000-redemptions-account-campaign.ts';
 import * as usageAndLifecycle from './migrations/20261202T180000-usage-and-lifecycle.ts';
 import * as mailSealedSecrets from './migrations/20261202T190000-mail-sealed-secrets.ts';
+import * as consoleIndexes from './migrations/20261202T190000-console-indexes.ts';
 
 // Listed here rather than read from the folder, so migrations load the same under tsx, tests and bundlers.
 const migrations: Record<string, Migration> = {
@@ -15,6 +16,7 @@ const migrations: Record<string, Migration> = {
   '20261129T090000-redemptions-account-campaign': redemptionsAccountCampaign,
   '20261202T180000-usage-and-lifecycle': usageAndLifecycle,
   '20261202T190000-mail-sealed-secrets': mailSealedSecrets,
+  '20261202T190000-console-indexes': consoleIndexes,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -33,11 +33,14 @@ export async function auditRoutes(app: FastifyInstance, context: ModuleContext) 
         limit: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,2}$', description: '1–500 (more is read as 500), default 100' })),
         before: Type.Optional(Type.String({ format: 'date-time', description: 'only events before this time' })),
         subjectId: Type.Optional(SingleLineText({ maxLength: 100, description: 'only events about this campaign, code batch or other subject' })),
+        subjectType: Type.Optional(SingleLineText({ maxLength: 100, description: 'only events about this kind of subject, e.g. campaign' })),
+        actor: Type.Optional(SingleLineText({ maxLength: 320, description: "only events by this actor, by its label (an admin's email, a key's name)" })),
+        action: Type.Optional(SingleLineText({ maxLength: 100, description: 'only events of this action, e.g. codes.revoked' })),
       }, { additionalProperties: false }),
       response: { 200: Type.Object({ items: Type.Array(AuditEventSchema) }), 400: ProblemSchema, 401: ProblemSchema, 403: ProblemSchema },
     },
   }, async (request) => {
-    const { limit, before, subjectId } = request.query;
-    return { items: await audit.list({ limit: limit === undefined ? undefined : Number(limit), before, subjectId }) };
+    const { limit, before, subjectId, subjectType, actor, action } = request.query;
+    return { items: await audit.list({ limit: limit === undefined ? undefined : Number(limit), before, subjectId, subjectType, actor, action }) };
   });
 }

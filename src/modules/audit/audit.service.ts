@@ -22,6 +22,17 @@ export interface AuditEventView {
   details: Record<string, unknown>;
 }
 
+/** Narrows the trail; every filter is an exact match. */
+export interface AuditFilter {
+  limit?: number;
+  before?: string;
+  subjectId?: string;
+  subjectType?: string;
+  /** The actor's label (an admin's email, a key's name). */
+  actor?: string;
+  action?: string;
+}
+
 export function createAuditService(deps: { db: Db; clock: Clock }) {
   const { db, clock } = deps;
 
@@ -33,12 +44,17 @@ export function createAuditService(deps: { db: Db; clock: Clock }) {
     });
   }
 
-  async function list(options: { limit?: number; before?: string; subjectId?: string } = {}): Promise<AuditEventView[]> {
-    const rows = await repo.listEvents(db, { limit: Math.min(options.limit ?? 100, 500), before: options.before, subjectId: options.subjectId });
+  async function list(options: AuditFilter = {}): Promise<AuditEventView[]> {
+    const rows = await repo.listEvents(db, { ...options, limit: Math.min(options.limit ?? 100, 500) });
     return rows.map(toAuditEventView);
   }
 
-  return { record, list };
+  /** The actions and subject types recorded so far: what the trail can be filtered by. */
+  async function filterChoices(): Promise<{ actions: string[]; subjectTypes: string[] }> {
+    return repo.distinctValues(db);
+  }
+
+  return { record, list, filterChoices };
 }
 
 export type AuditService = ReturnType<typeof createAuditService>;

@@ -67,9 +67,20 @@ export async function campaignRoutes(app: FastifyInstance, context: ModuleContex
 
   api.patch('/campaigns/:id', {
     schema: {
-      tags: ['operator'], security, summary: 'Pause, resume or close a campaign (closing is final)', params: IdParams,
-      body: Type.Object({ status: Type.String({ enum: [...CAMPAIGN_STATUSES] }) }, { additionalProperties: false }),
+      tags: ['operator'], security, summary: 'Pause, resume or close a campaign (closing is final); rename it or move its redeem-by date',
+      params: IdParams,
+      body: Type.Object({
+        status: Type.Optional(Type.String({ enum: [...CAMPAIGN_STATUSES] })),
+        name: Type.Optional(SingleLineText({ description: `1–${MAX_NAME_LENGTH} characters` })),
+        redeemBy: Type.Optional(Type.String({ description: 'YYYY-MM-DD, today or later' })),
+      }, { additionalProperties: false }),
       response: { 200: CampaignSchema, 404: ProblemSchema, 409: ProblemSchema, ...operatorProblems },
     },
-  }, async (request) => campaigns.setStatus(request.params.id, request.body.status, actorOf(request)));
+  }, async (request) => {
+    const { status, name, redeemBy } = request.body;
+    const actor = actorOf(request);
+    if (name !== undefined || redeemBy !== undefined) await campaigns.update(request.params.id, { name, redeemBy }, actor);
+    if (status !== undefined) return campaigns.setStatus(request.params.id, status, actor);
+    return campaigns.get(request.params.id);
+  });
 }

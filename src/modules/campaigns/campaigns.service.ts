@@ -8,8 +8,7 @@ import { isCountryCode } from '../../lib/countries.ts';
 import type { Actor, AuditService } from '../audit/audit.service.ts';
 import { parseCountries, termsOf, type CampaignTerms } from './campaign-rules.ts';
 import {
-  findCampaignById, insertCampaign, listCampaignsWithStats, updateCampaignStatus,
-  type CampaignRow, type CampaignStatsRow,
+  findCampaignById, insertCampaign, listCampaigns, updateCampaignDetails, updateCampaignStatus, type CampaignRow,
 } from './campaigns.repository.ts';
 import type { CampaignStatus } from './campaigns.table.ts';
 import { isCurrencyCode } from '../../lib/money.ts';
@@ -35,7 +34,25 @@ export interface CampaignInput {
   passesPerAccount?: number;
 }
 
-export type CampaignStats = CampaignStatsRow;
+/** Codes counted by state (see API.md): the funnel of a campaign. */
+export interface CampaignStats {
+  issued: number;
+  redeemed: number;
+  activated: number;
+  revoked: number;
+  expired: number;
+}
+
+/** Where the counts come from: they read codes and redemptions, so the reports module counts them. */
+export interface CampaignStatsSource {
+  campaignStats(only?: { id: string }): Promise<Map<string, CampaignStats>>;
+}
+
+/** What an operator may change on an existing campaign. */
+export interface CampaignChanges {
+  name?: string;
+  redeemBy?: string;
+}
 
 export interface CampaignView {
   id: string;
@@ -53,8 +70,10 @@ export interface CampaignView {
 
 const NO_CODES: CampaignStats = { issued: 0, redeemed: 0, activated: 0, revoked: 0, expired: 0 };
 
-export function createCampaignService(deps: { db: Db; clock: Clock; audit: AuditService; metrics: Pick<Metrics, 'campaignsCreated'> }) {
-  const { db, clock, audit, metrics } = deps;
+export function createCampaignService(deps: {
+  db: Db; clock: Clock; audit: AuditService; metrics: Pick<Metrics, 'campaignsCreated'>; stats: CampaignStatsSource;
+}) {
+  const { db, clock, audit, metrics, stats } = deps;
   const today = () => iso(clock.now()).slice(0, 10);
 
   async function create(input: CampaignInput, actor: Actor): Promise<CampaignView> {
@@ -76,14 +95,45 @@ export function createCampaignService(deps: { db: Db; clock: Clock; audit: Audit
   }
 
   async function list(): Promise<CampaignView[]> {
-    const rows = await listCampaignsWithStats(db, today());
-    return rows.map((row) => toCampaignView(row, row));
+    const [rows, counts] = await Promise.all([listCampaigns(db), stats.campaignStats()]);
+    return rows.map((row) => toCampaignView(row, counts.get(row.id) ?? NO_CODES));
   }
 
   async function get(id: string): Promise<CampaignView> {
-    const [row] = await listCampaignsWithStats(db, today(), { id });
+    const [row, counts] = await Promise.all([findCampaignById(db, id), stats.campaignStats({ id })]);
     if (!row) throw new NotFoundError('The campaign');
-    return toCampaignView(row, row);
+    return toCampaignView(row, counts.get(id) ?? NO_CODES);
+  }
+
+  /** Renames a campaign or moves its redeem-by date (not into the past); a closed campaign stays as it was. */
+  async function update(id: string, changes: CampaignChanges, actor: Actor): Promise<CampaignView> {
+    const errors: FieldError[] = [];
+    const set: { name?: string; redeem_by?: string } = {};
+    if (changes.name !== undefined) {
+      const name = changes.name.trim();
+      const problem = nameProblem(name);
+      if (problem) errors.push({ path: 'name', message: problem });
+      else set.name = name;
+    }
+    if (changes.redeemBy !== undefined) {
+      const problem = redeemByProblem(changes.redeemBy, today());
+      if (problem) errors.push({ path: 'redeemBy', message: problem });
+      else set.redeem_by = changes.redeemBy;
+    }
+    if (errors.length) throw new ValidationError(errors);
+    await db.transaction().execute(async (trx) => {
+      const current = await findCampaignById(trx, id);
+      if (!current) throw new NotFoundError('The campaign');
+      if (current.status === 'closed') throw new DomainError('conflict', 'This campaign is closed: it can no longer be changed.');
+      const from: Record<string, unknown> = {};
+      const to: Record<string, unknown> = {};
+      if (set.name !== undefined && set.name !== current.name) { from.name = current.name; to.name = set.name; }
+      if (set.redeem_by !== undefined && set.redeem_by !== current.redeem_by) { from.redeemBy = current.redeem_by; to.redeemBy = set.redeem_by; }
+      if (Object.keys(to).length === 0) return;
+      await updateCampaignDetails(trx, id, set, iso(clock.now()));
+      await audit.record(trx, actor, 'campaign.updated', 'campaign', id, { from, to });
+    });
+    return get(id);
   }
 
   /** Pauses, resumes or closes a campaign. Closing is final. */
@@ -107,7 +157,7 @@ export function createCampaignService(deps: { db: Db; clock: Clock; audit: Audit
     return get(id);
   }
 
-  return { create, terms, list, get, setStatus };
+  return { create, terms, list, get, update, setStatus };
 }
 
 export type CampaignService = ReturnType<typeof createCampaignService>;
@@ -120,7 +170,8 @@ export function validateCampaign(input: CampaignInput, today: string): CampaignF
   const fail = (path: string, message: string) => { errors.push({ path, message }); };
 
   const name = typeof input.name === 'string' ? input.name.trim() : '';
-  if (name.length < 1 || name.length > MAX_NAME_LENGTH) fail('name', `name must be 1–${MAX_NAME_LENGTH} characters`);
+  const nameFault = nameProblem(name);
+  if (nameFault) fail('name', nameFault);
 
   const amount = input.credit?.amount;
   if (!Number.isSafeInteger(amount) || amount <= 0) fail('credit.amount', 'credit amount must be a whole number of minor units (cents) greater than 0');
@@ -131,9 +182,8 @@ export function validateCampaign(input: CampaignInput, today: string): CampaignF
     fail('validityDays', `validity days must be a whole number from 1 to ${MAX_VALIDITY_DAYS}`);
   }
 
-  if (typeof input.redeemBy !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(input.redeemBy)) fail('redeemBy', 'redeem-by must be a date written YYYY-MM-DD');
-  else if (!isCalendarDate(input.redeemBy)) fail('redeemBy', `redeem-by ${input.redeemBy} is not a date of the calendar (check the month and the day)`);
-  else if (input.redeemBy < today) fail('redeemBy', `redeem-by must not be in the past (today is ${today})`);
+  const redeemByFault = redeemByProblem(input.redeemBy, today);
+  if (redeemByFault) fail('redeemBy', redeemByFault);
 
   const countries = validateCountries(input.countries, fail);
 
@@ -147,6 +197,17 @@ export function validateCampaign(input: CampaignInput, today: string): CampaignF
     name, credit_amount: amount, credit_currency: currency, validity_days: input.validityDays, redeem_by: input.redeemBy,
     countries: countries === null ? null : JSON.stringify(countries), passes_per_account: passesPerAccount,
   };
+}
+
+function nameProblem(name: string): string | undefined {
+  return name.length < 1 || name.length > MAX_NAME_LENGTH ? `name must be 1–${MAX_NAME_LENGTH} characters` : undefined;
+}
+
+function redeemByProblem(redeemBy: unknown, today: string): string | undefined {
+  if (typeof redeemBy !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(redeemBy)) return 'redeem-by must be a date written YYYY-MM-DD';
+  if (!isCalendarDate(redeemBy)) return `redeem-by ${redeemBy} is not a date of the calendar (check the month and the day)`;
+  if (redeemBy < today) return `redeem-by must not be in the past (today is ${today})`;
+  return undefined;
 }
 
 function validateCountries(input: unknown, fail: (path: string, message: string) => void): string[] | null {

@@ -173,6 +173,27 @@ describeEachDatabase('campaigns', (ctx) => {
     }
   });
 
+  test('an operator renames a campaign and moves its redeem-by date; bad values are named; a closed one stays', async () => {
+    const { id } = (await post(validCampaign())).json();
+    const renamed = await patch(id, { name: '  Autumn workshop ', redeemBy: '2027-09-30' });
+    assert.equal(renamed.statusCode, 200, renamed.body);
+    assert.equal(renamed.json().name, 'Autumn workshop');
+    assert.equal(renamed.json().redeemBy, '2027-09-30');
+    assert.equal(renamed.json().status, 'active');
+    const events = (await get(`/audit-events?subjectId=${id}`)).json().items;
+    assert.deepEqual(events[0].details, { from: { name: 'Spring workshop', redeemBy: '2027-06-30' }, to: { name: 'Autumn workshop', redeemBy: '2027-09-30' } });
+    assert.equal(events[0].action, 'campaign.updated');
+
+    const bad = await patch(id, { name: ' ', redeemBy: '2026-02-30' });
+    assert.equal(bad.statusCode, 400);
+    assert.deepEqual(bad.json().errors.map((e: { path: string }) => e.path), ['name', 'redeemBy']);
+    assert.equal((await patch(id, { redeemBy: '2020-01-01' })).json().errors[0].path, 'redeemBy');
+    assert.equal((await patch(id, { name: 'x', status: 'paused' })).json().status, 'paused');
+    await patch(id, { status: 'closed' });
+    assert.equal((await patch(id, { name: 'Reopened?' })).statusCode, 409);
+    assert.equal((await patch('00000000-0000-0000-0000-000000000000', { name: 'Nobody' })).statusCode, 404);
+  });
+
   test('stats count issued, redeemed, activated, revoked and expired from the codes', async () => {
     const { app, config } = ctx();
     const id = (await post({ ...validCampaign(), redeemBy: TODAY })).json().id;

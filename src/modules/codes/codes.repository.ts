@@ -122,3 +122,50 @@ export async function reissueCode(trx: Trx, codeHash: string, accountId: string)
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
 }
+
+// ---- batches, as the operator console lists and revokes them ------------------------------
+
+export interface BatchCountsRow extends CodeBatchRow {
+  issued: number;
+  redeemed: number;
+  revoked: number;
+}
+
+/** A campaign's batches, newest first, with their codes counted by state (one grouped query). */
+export async function listBatchesWithCounts(db: DbOrTrx, campaignId: string): Promise<BatchCountsRow[]> {
+  const counts = db.selectFrom('pass_codes')
+    .where('campaign_id', '=', campaignId)
+    .select((eb) => [
+      'batch_id',
+      eb.fn.sum<number>(eb.case().when('state', '=', 'issued').then(1).else(0).end()).as('issued'),
+      eb.fn.sum<number>(eb.case().when('state', '=', 'redeemed').then(1).else(0).end()).as('redeemed'),
+      eb.fn.sum<number>(eb.case().when('state', '=', 'revoked').then(1).else(0).end()).as('revoked'),
+    ])
+    .groupBy('batch_id')
+    .as('counts');
+  const rows = await db.selectFrom('code_batches')
+    .leftJoin(counts, 'counts.batch_id', 'code_batches.id')
+    .where('code_batches.campaign_id', '=', campaignId)
+    .selectAll('code_batches')
+    .select((eb) => [
+      eb.fn.coalesce('counts.issued', eb.lit(0)).as('issued'),
+      eb.fn.coalesce('counts.redeemed', eb.lit(0)).as('redeemed'),
+      eb.fn.coalesce('counts.revoked', eb.lit(0)).as('revoked'),
+    ])
+    .orderBy('code_batches.created_at', 'desc')
+    .orderBy('code_batches.id', 'desc')
+    .execute();
+  return rows.map((r) => ({ ...r, size: Number(r.size), issued: Number(r.issued), redeemed: Number(r.redeemed), revoked: Number(r.revoked) }));
+}
+
+export async function findBatch(db: DbOrTrx, batchId: string): Promise<CodeBatchRow | undefined> {
+  return db.selectFrom('code_batches').selectAll().where('id', '=', batchId).executeTakeFirst();
+}
+
+/** Every issued code of a batch becomes revoked; redeemed ones stay with their holders. Returns how many changed. */
+export async function revokeIssuedCodesOfBatch(trx: Trx, batchId: string, at: string): Promise<number> {
+  const result = await trx.updateTable('pass_codes').set({ state: 'revoked', revoked_at: at })
+    .where('batch_id', '=', batchId).where('state', '=', 'issued')
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}

@@ -9,8 +9,9 @@ import type { Actor, AuditService } from '../audit/audit.service.ts';
 import { assertTakesCodes, termsOf, type CampaignTerms } from '../campaigns/campaign-rules.ts';
 import type { CampaignService } from '../campaigns/campaigns.service.ts';
 import {
-  bindIssuedCode, findCodeByHash, findCodeWithCampaign, growBatch, insertBatch, insertNewCodes, reissueCode, revokeIssuedCodes,
-  type CodeBatchRow, type NewPassCode, type PassCodeRow,
+  bindIssuedCode, findBatch, findCodeByHash, findCodeWithCampaign, growBatch, insertBatch, insertNewCodes, listBatchesWithCounts,
+  reissueCode, revokeIssuedCodes, revokeIssuedCodesOfBatch,
+  type BatchCountsRow, type CodeBatchRow, type NewPassCode, type PassCodeRow,
 } from './codes.repository.ts';
 import type { PassCodeState } from './codes.table.ts';
 import { formatPassCode, generatePassCodes, hashPassCode, lastFour, parsePassCode } from './pass-code.ts';
@@ -55,6 +56,19 @@ export interface PassCodeView {
   redeemedAt: string | null;
   accountId: string | null;
   revokedAt: string | null;
+}
+
+/** A batch as operators see it: how many codes it has and what became of them. */
+export interface CodeBatchView {
+  id: string;
+  campaignId: string;
+  size: number;
+  issued: number;
+  redeemed: number;
+  revoked: number;
+  createdAt: string;
+  /** Who generated it (the audit trail's label: an admin's email, a key's name, "cli"). */
+  createdBy: string;
 }
 
 export interface GeneratedBatch {
@@ -235,7 +249,32 @@ export function createCodeService(deps: CodeServiceDeps) {
     return { revoked };
   }
 
-  return { generate, generateCodes, lookup, revoke, parse, findForRedemption, bindIssued, reissue };
+  /** A campaign's batches, newest first, with their codes counted by state. */
+  async function listBatches(campaignId: string): Promise<CodeBatchView[]> {
+    return (await listBatchesWithCounts(db, campaignId)).map(toBatchView);
+  }
+
+  async function getBatch(batchId: string): Promise<CodeBatchView> {
+    const row = await findBatch(db, batchId);
+    if (!row) throw new NotFoundError('The batch');
+    const counted = (await listBatchesWithCounts(db, row.campaign_id)).find((b) => b.id === batchId);
+    return toBatchView(counted ?? { ...row, issued: 0, redeemed: 0, revoked: 0 });
+  }
+
+  /** Revokes every code of a batch nobody has redeemed yet; redeemed codes stay with their holders. */
+  async function revokeBatch(batchId: string, actor: Actor): Promise<{ revoked: number }> {
+    const revoked = await db.transaction().execute(async (trx) => {
+      const batch = await findBatch(trx, batchId);
+      if (!batch) throw new NotFoundError('The batch');
+      const count = await revokeIssuedCodesOfBatch(trx, batchId, iso(clock.now()));
+      await audit.record(trx, actor, 'codes.batch_revoked', 'campaign', batch.campaign_id, { batchId, count });
+      return count;
+    });
+    metrics.codesRevoked.inc(revoked);
+    return { revoked };
+  }
+
+  return { generate, generateCodes, lookup, revoke, revokeBatch, listBatches, getBatch, parse, findForRedemption, bindIssued, reissue };
 }
 
 export type CodeService = ReturnType<typeof createCodeService>;
@@ -254,5 +293,12 @@ export function toPassCodeView(row: PassCodeRow): PassCodeView {
   return {
     state: row.state, campaignId: row.campaign_id, batchId: row.batch_id, last4: row.last4, createdAt: row.created_at,
     redeemedAt: row.redeemed_at, accountId: row.account_id, revokedAt: row.revoked_at,
+  };
+}
+
+function toBatchView(row: BatchCountsRow): CodeBatchView {
+  return {
+    id: row.id, campaignId: row.campaign_id, size: Number(row.size), issued: row.issued, redeemed: row.redeemed, revoked: row.revoked,
+    createdAt: row.created_at, createdBy: row.created_by,
   };
 }

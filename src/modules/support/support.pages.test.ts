@@ -7,6 +7,7 @@ import { createAccount, type TestAccount } from '../../testing/factories.ts';
 import { describeEachDatabase } from '../../testing/harness.ts';
 import { getPage, postForm } from '../../testing/pages.ts';
 import { createSubscription, mailTo, openCase, validCase } from './support.testing.ts';
+import { activate, createPass, profileOf } from '../subscriptions/subscriptions.testing.ts';
 
 const get = (app: App, account: Pick<TestAccount, 'cookie'> | null, url: string) => getPage(app, url, account?.cookie);
 const post = (app: App, account: Pick<TestAccount, 'cookie'>, url: string, form: Record<string, string>) => postForm(app, url, account.cookie, form);
@@ -182,6 +183,28 @@ describeEachDatabase('support pages', (ctx) => {
     assert.ok(!mail.html_body!.includes('<a href="javascript'), 'the reply is escaped in the email');
     assert.ok(!mail.html_body!.includes('<script>'), 'the subject is escaped in the email');
     assert.ok(mail.html_body!.includes('&lt;a href=&quot;javascript:x&quot;&gt;click&lt;/a&gt;'));
+  });
+
+  test('the queue links each case to its account, its subscription and its campaign, by name', async () => {
+    const { app, config } = ctx();
+    const admin = await createAccount(app, config, { operatorAdmin: true });
+    const grace = await createAccount(app, config, { displayName: 'Grace Hopper' });
+    const pass = await createPass(app, grace, { name: 'Compiler summit <2027>' });
+    const activated = await activate(app, grace, { offer: 'pass', redemptionId: pass.redemptionId, profile: profileOf(grace) });
+    assert.equal(activated.statusCode, 202, activated.body);
+    const subscriptionId = activated.json().id as string;
+    const opened = await openCase(app, { cookie: grace.cookie }, { ...validCase, subject: 'Linked case', category: 'activation', subscriptionId });
+
+    const queue = (await get(app, admin, '/admin/support')).body;
+    const item = queue.slice(queue.indexOf('Linked case'));
+    const recipient = `/admin/recipients?email=${encodeURIComponent(grace.email)}`;
+    assert.ok(item.includes(`href="${recipient}">Grace Hopper · <span class="break-anywhere">${grace.email}</span></a>`), 'the account, by name');
+    assert.ok(item.includes(`href="${recipient}#subscription-${subscriptionId}">Compiler summit &lt;2027> pass</a>`), 'the subscription, by its campaign');
+    assert.ok(item.includes(`href="/admin/campaigns/${pass.campaignId}">Compiler summit &lt;2027></a>`), 'the campaign, by name');
+
+    const casePage = (await get(app, admin, `/admin/support/${opened.id}`)).body;
+    assert.ok(casePage.includes(`href="/admin/campaigns/${pass.campaignId}">Compiler summit &lt;2027></a>`));
+    assert.ok(casePage.includes(`href="${recipient}">${grace.email}</a>`));
   });
 
   test('the operator queue: tabs by status, a reply emailed to the recipient, status changes; recipients get 403', async () => {

@@ -18,6 +18,9 @@ import { Layout } from '../../web/layout.tsx';
 import { sendPage } from '../../web/render.ts';
 import { Console } from '../../web/console-layout.tsx';
 import type { Session } from '../sessions/sessions.service.ts';
+import type { SubscriptionLink } from '../reports/reports.service.ts';
+import type { Translator } from '../../i18n/catalogue.ts';
+import { useT } from '../../web/page-env.ts';
 import { MAX_SUBJECT_LENGTH, MAX_TEXT_LENGTH, SUPPORT_STATUSES, type SupportCaseView, type SupportMessageView } from './support.service.ts';
 import type { SupportCaseStatus, SupportCategory } from './support.table.ts';
 import { SingleLineText } from '../../http/schemas.ts';
@@ -47,9 +50,11 @@ const adminCasePath = (id: string) => `/admin/support/${encodeURIComponent(id)}`
 
 export async function supportPages(app: FastifyInstance, context: ModuleContext) {
   const pages = app.withTypeProvider<TypeBoxTypeProvider>();
-  const { support, sessions } = context.services;
+  const { support, sessions, reports } = context.services;
 
   const { signedIn } = context.pages;
+  /** The subscription a case is about, named by its campaign, for the operator's links. */
+  const linksOf = (c: SupportCaseView) => reports.subscriptionLinks(c.subscriptionId ? [c.subscriptionId] : []);
   const operatorPage = (request: FastifyRequest, reply: FastifyReply) =>
     context.pages.operatorPage(request, reply, 'Only operator admins can open the support queue.');
 
@@ -144,7 +149,8 @@ export async function supportPages(app: FastifyInstance, context: ModuleContext)
       support.listQueue({ status: filter === 'all' ? undefined : filter, before: request.query.before, limit: 50 }),
       support.queueCounts(),
     ]);
-    return sendPage(reply, <QueuePage ctx={ctx} filter={filter} cases={page.items} nextCursor={page.nextCursor} counts={counts} />);
+    const links = await reports.subscriptionLinks(page.items.flatMap((c) => (c.subscriptionId ? [c.subscriptionId] : [])));
+    return sendPage(reply, <QueuePage ctx={ctx} filter={filter} cases={page.items} nextCursor={page.nextCursor} counts={counts} links={links} />);
   });
 
   pages.get('/admin/support/:id', { schema: { ...hidden, params: IdParams } }, async (request, reply) => {
@@ -154,7 +160,7 @@ export async function supportPages(app: FastifyInstance, context: ModuleContext)
     reply.header('cache-control', 'no-store');
     const notice = await takeNotice(ctx.session);
     const statusNotice = await takeNotice(ctx.session, 'statusNotice');
-    return sendPage(reply, <OperatorCasePage ctx={ctx} supportCase={supportCase} notice={notice} statusNotice={statusNotice} />);
+    return sendPage(reply, <OperatorCasePage ctx={ctx} supportCase={supportCase} notice={notice} statusNotice={statusNotice} links={await linksOf(supportCase)} />);
   });
 
   pages.post('/admin/support/:id/messages', { schema: { ...hidden, params: IdParams, body: MessageForm } }, async (request, reply) => {
@@ -168,7 +174,7 @@ export async function supportPages(app: FastifyInstance, context: ModuleContext)
     } catch (error) {
       const refusal = formRefusal(error, reply);
       const supportCase = await support.getForOperator(request.params.id);
-      return sendPage(reply, <OperatorCasePage ctx={ctx} supportCase={supportCase} reply={body} errors={refusal.fields} />, refusal.status);
+      return sendPage(reply, <OperatorCasePage ctx={ctx} supportCase={supportCase} reply={body} errors={refusal.fields} links={await linksOf(supportCase)} />, refusal.status);
     }
   });
 
@@ -182,7 +188,7 @@ export async function supportPages(app: FastifyInstance, context: ModuleContext)
     } catch (error) {
       const refusal = formRefusal(error, reply);
       const supportCase = await support.getForOperator(request.params.id);
-      return sendPage(reply, <OperatorCasePage ctx={ctx} supportCase={supportCase} errors={refusal.fields} />, refusal.status);
+      return sendPage(reply, <OperatorCasePage ctx={ctx} supportCase={supportCase} errors={refusal.fields} links={await linksOf(supportCase)} />, refusal.status);
     }
   });
 }
@@ -264,7 +270,7 @@ function MyCasesPage(props: { ctx: PageContext; cases: SupportCaseView[]; notice
   );
 }
 
-function CaseItem(props: { supportCase: SupportCaseView; href: string; statusLabel: string; showAccount?: boolean }) {
+function CaseItem(props: { supportCase: SupportCaseView; href: string; statusLabel: string; showAccount?: boolean; links?: SubscriptionLinks }) {
   const c = props.supportCase;
   return (
     <li class={`case-item case-item--${c.status}`}>
@@ -272,7 +278,7 @@ function CaseItem(props: { supportCase: SupportCaseView; href: string; statusLab
         <a class="case-item__subject" href={props.href}>{c.subject}</a>
         <Badge status={c.status} label={props.statusLabel} />
       </div>
-      {props.showAccount ? <p class="case-item__who">{c.account ? <>{c.account.displayName} · <span class="break-anywhere">{c.account.email}</span></> : 'No account'}</p> : null}
+      {props.showAccount ? <CaseLinks supportCase={c} links={props.links} /> : null}
       <p class="case-item__meta">
         {categoryLabel[c.category]} · Case {caseNumber(c.id)} · Last activity <When value={c.updatedAt} />
       </p>
@@ -408,7 +414,7 @@ function ReplyForm(props: { action: string; csrfToken: string; value?: string; e
 // ---- operator pages ---------------------------------------------------------------------------------
 
 function QueuePage(props: {
-  ctx: PageContext; filter: QueueFilter; cases: SupportCaseView[]; nextCursor: string | null; counts: Record<SupportCaseStatus, number>;
+  ctx: PageContext; filter: QueueFilter; cases: SupportCaseView[]; nextCursor: string | null; counts: Record<SupportCaseStatus, number>; links: SubscriptionLinks;
 }) {
   const { counts } = props;
   const tabs: Array<{ filter: QueueFilter; label: string; count: number }> = [
@@ -433,7 +439,7 @@ function QueuePage(props: {
       </nav>
       {props.cases.length === 0 ? <p class="muted">{props.filter === 'open' ? 'No open cases. Nothing needs an answer.' : 'No cases here.'}</p> : (
         <ul class="case-list" aria-label="Support cases">
-          {props.cases.map((c) => <CaseItem supportCase={c} href={adminCasePath(c.id)} statusLabel={operatorStatusLabel[c.status]} showAccount />)}
+          {props.cases.map((c) => <CaseItem supportCase={c} href={adminCasePath(c.id)} statusLabel={operatorStatusLabel[c.status]} showAccount links={props.links} />)}
         </ul>
       )}
       {props.nextCursor ? <p><a href={`${here(props.filter)}&before=${encodeURIComponent(props.nextCursor)}`}>Older cases</a></p> : null}
@@ -441,8 +447,68 @@ function QueuePage(props: {
   );
 }
 
+type SubscriptionLinks = ReadonlyMap<string, SubscriptionLink>;
+
+/** The console's recipient search for this address (its list of recipients, API.md "Pages"). */
+const recipientHref = (email: string, subscriptionId?: string) =>
+  `/admin/recipients?email=${encodeURIComponent(email)}${subscriptionId ? `#subscription-${encodeURIComponent(subscriptionId)}` : ''}`;
+
+function subscriptionName(link: SubscriptionLink | undefined, t: Translator['t']): string | undefined {
+  if (!link) return undefined;
+  if (link.campaign) return t('console.support.pass', { campaign: link.campaign.name });
+  return link.offer === 'free-trial' ? t('console.support.freeTrial') : undefined;
+}
+
+/** In the queue: who opened the case, and the subscription and campaign it is about, each by name and linked. */
+function CaseLinks(props: { supportCase: SupportCaseView; links?: SubscriptionLinks }) {
+  const { t } = useT();
+  const c = props.supportCase;
+  const link = c.subscriptionId ? props.links?.get(c.subscriptionId) : undefined;
+  const name = subscriptionName(link, t);
+  return (
+    <ul class="case-item__links" aria-label={t('console.support.links')}>
+      <li>
+        <span class="case-item__link-label">{t('console.support.account')}: </span>
+        {c.account ? <a href={recipientHref(c.account.email)}>{c.account.displayName} · <span class="break-anywhere">{c.account.email}</span></a> : t('console.support.noAccount')}
+      </li>
+      {c.subscriptionId ? (
+        <li>
+          <span class="case-item__link-label">{t('console.support.subscription')}: </span>
+          {c.account ? <a href={recipientHref(c.account.email, c.subscriptionId)}>{name ?? c.subscriptionId.slice(0, 8)}</a> : (name ?? c.subscriptionId.slice(0, 8))}
+          {link ? <> · {subscriptionStatusWords[link.status] ?? link.status}</> : null}
+        </li>
+      ) : null}
+      {link?.campaign ? (
+        <li><span class="case-item__link-label">{t('console.support.campaign')}: </span><a href={`/admin/campaigns/${encodeURIComponent(link.campaign.id)}`}>{link.campaign.name}</a></li>
+      ) : null}
+    </ul>
+  );
+}
+
+function SubscriptionFacts(props: { supportCase: SupportCaseView; links?: SubscriptionLinks }) {
+  const { t } = useT();
+  const c = props.supportCase;
+  const link = c.subscriptionId ? props.links?.get(c.subscriptionId) : undefined;
+  const name = subscriptionName(link, t) ?? c.subscriptionId?.slice(0, 8) ?? '';
+  return (
+    <>
+      <div>
+        <dt>{t('console.support.subscription')}</dt>
+        <dd>
+          {c.account ? <a href={recipientHref(c.account.email, c.subscriptionId ?? undefined)}>{name}</a> : name}
+          {link ? <> · {subscriptionStatusWords[link.status] ?? link.status}</> : null}
+          <br /><span class="mono small break-anywhere">{c.subscriptionId}</span>
+        </dd>
+      </div>
+      {link?.campaign ? (
+        <div><dt>{t('console.support.campaign')}</dt><dd><a href={`/admin/campaigns/${encodeURIComponent(link.campaign.id)}`}>{link.campaign.name}</a></dd></div>
+      ) : null}
+    </>
+  );
+}
+
 function OperatorCasePage(props: {
-  ctx: PageContext; supportCase: SupportCaseView; notice?: string; statusNotice?: string; reply?: string; errors?: FieldErrors;
+  ctx: PageContext; supportCase: SupportCaseView; notice?: string; statusNotice?: string; reply?: string; errors?: FieldErrors; links?: SubscriptionLinks;
 }) {
   const c = props.supportCase;
   const { status: statusError, ...replyErrors } = props.errors ?? {};
@@ -477,9 +543,9 @@ function OperatorCasePage(props: {
           </section>
           <Card title="Details" headingLevel={3}>
             <dl class="summary-list">
-              <div><dt>From</dt><dd>{c.account ? <>{c.account.displayName}<br /><span class="break-anywhere">{c.account.email}</span></> : 'No account'}</dd></div>
+              <div><dt>From</dt><dd>{c.account ? <>{c.account.displayName}<br /><a class="break-anywhere" href={recipientHref(c.account.email)}>{c.account.email}</a></> : 'No account'}</dd></div>
               <div><dt>Category</dt><dd>{categoryLabel[c.category]}</dd></div>
-              {c.subscriptionId ? <div><dt>Subscription</dt><dd class="mono break-anywhere">{c.subscriptionId}</dd></div> : null}
+              {c.subscriptionId ? <SubscriptionFacts supportCase={c} links={props.links} /> : null}
               <div><dt>Opened</dt><dd><When value={c.createdAt} /></dd></div>
               <div><dt>Last activity</dt><dd><When value={c.updatedAt} /></dd></div>
             </dl>
