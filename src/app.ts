@@ -46,6 +46,8 @@ import { settingsRoutes } from './modules/settings/settings.routes.ts';
 import { provisioningRoutes } from './modules/provisioning/provisioning.routes.ts';
 import { supportRoutes } from './modules/support/support.routes.ts';
 import { supportPages } from './modules/support/support.pages.tsx';
+import { apiKeyRoutes } from './modules/apikeys/apikeys.routes.ts';
+import { apiKeyPages } from './modules/apikeys/apikeys.pages.tsx';
 
 export interface AppOptions {
   config: Config;
@@ -160,6 +162,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
   await app.register(async (api) => supportRoutes(api, context), { prefix: '/api/v1' });
   await app.register(async (pages) => supportPages(pages, context));
   await app.register(async (pages) => homePages(pages, context));
+  await app.register(async (api) => apiKeyRoutes(api, context), { prefix: '/api/v1' });
+  await app.register(async (pages) => apiKeyPages(pages, context));
   // routes:end — modules register their routes above this line, e.g. `await app.register(campaignRoutes(context), { prefix: '/api/v1' })`
 
   app.decorate('services', services);

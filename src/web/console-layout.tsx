@@ -2,24 +2,30 @@
 // pages render inside it, so the console reads as one place.
 import type { ComponentChildren } from 'preact';
 import type { PageContext } from '../http/pages.tsx';
+import type { MessageKey } from '../i18n/catalogue.ts';
 import { Layout } from './layout.tsx';
+import { useT } from './page-env.ts';
 
-const sections = [
-  { href: '/admin', label: 'Overview' },
-  { href: '/admin/support', label: 'Support' },
-  { href: '/admin/audit', label: 'Audit trail' },
-  { href: '/admin/outbox', label: 'Mail outbox' },
-] as const;
+const sections: ReadonlyArray<{ href: string; label: MessageKey }> = [
+  { href: '/admin', label: 'console.nav.overview' },
+  { href: '/admin/recipients', label: 'console.nav.recipients' },
+  { href: '/admin/support', label: 'console.nav.support' },
+  { href: '/admin/audit', label: 'console.nav.audit' },
+  { href: '/admin/outbox', label: 'console.nav.outbox' },
+  { href: '/admin/settings', label: 'console.nav.settings' },
+  { href: '/admin/apikeys', label: 'console.nav.apiKeys' },
+];
 
 export function Console(props: { ctx: PageContext; current: string; title: string; children?: ComponentChildren }) {
+  const { t } = useT();
   return (
     <Layout title={props.title} account={props.ctx.account} csrfToken={props.ctx.csrfToken} width="wide">
-      <p class="console-eyebrow">Operator console</p>
+      <p class="console-eyebrow">{t('console.eyebrow')}</p>
       <h1>{props.title}</h1>
-      <nav class="console-nav" aria-label="Operator console">
+      <nav class="console-nav" aria-label={t('console.eyebrow')}>
         <ul>
           {sections.map((s) => (
-            <li><a href={s.href} aria-current={s.href === props.current ? 'page' : undefined}>{s.label}</a></li>
+            <li><a href={s.href} aria-current={s.href === props.current ? 'page' : undefined}>{t(s.label)}</a></li>
           ))}
         </ul>
       </nav>
