@@ -51,12 +51,14 @@ export function createServices(infra: Infrastructure) {
   const subscriptionEvents = createSubscriptionEvents({ redis: infra.redis });
   closers.push(() => subscriptionEvents.close());
   const mail = createMailService({ db, clock, config, metrics: infra.metrics, closers });
-  const accounts = createAccountService({ db, clock, config, metrics: infra.metrics, audit, mail, sessions, redis: infra.redis });
+  const settings = createSettingsService({ db, clock, audit });
+  /** The program's name in emails: the operator's branding, as last read. */
+  const programName = () => settings.currentBranding().programName;
+  const accounts = createAccountService({ db, clock, config, metrics: infra.metrics, audit, mail, sessions, redis: infra.redis, programName });
   const campaigns = createCampaignService({ db, clock, audit, metrics: infra.metrics });
   const codes = createCodeService({ db, clock, audit, metrics: infra.metrics, hashCode: codeHasher(config), campaigns });
   const redemptions = createRedemptionService({ db, dialect: infra.dialect, clock, config, metrics: infra.metrics, audit, redis: infra.redis, sleep: infra.sleep, codes });
   const credit = createCreditService({ clock });
-  const settings = createSettingsService({ db, clock, audit });
   // The queue first: modules enqueue through it; the workers that run every module's jobs come last.
   const jobQueue = createJobQueue({ clock });
   // Subscriptions ask the platform through this port; provisioning carries the requests out.
@@ -64,7 +66,7 @@ export function createServices(infra: Infrastructure) {
   const subscriptions = createSubscriptionService({ db, clock, metrics: infra.metrics, audit, credit, settings, events: subscriptionEvents, redemptions, platform: platformRequests });
   const organizationalAccounts = createOrganizationalAccountService({ db, clock, sessions });
   const organizations = createOrganizationService({ db, clock, config, metrics: infra.metrics, audit, accounts, organizationalAccounts });
-  const organizationMembers = createMemberService({ db, config, metrics: infra.metrics, audit, mail, accounts, organizationalAccounts });
+  const organizationMembers = createMemberService({ db, config, metrics: infra.metrics, audit, mail, accounts, organizationalAccounts, programName });
   const organizationDomains = createDomainService({ db, clock, audit });
   const organizationSignIn = createOidcService({ db, config, metrics: infra.metrics, audit, accounts, organizationalAccounts });
   const support = createSupportService({ db, clock, config, audit, mail, subscriptions });

@@ -62,8 +62,11 @@ export function createAccountService(deps: {
   db: Db; clock: Clock; config: Config; metrics: Metrics; audit: AuditService; mail: MailService;
   sessions: { endOtherSessions(accountId: string, keep?: { tokenHash: string }): Promise<void> };
   redis?: Redis;
+  /** The program's name for emails (the operator's branding); "cloudpass" when not given. */
+  programName?: () => string;
 }) {
   const { db, clock, config, metrics, audit, mail, sessions } = deps;
+  const programName = () => deps.programName?.() ?? 'cloudpass';
   const tokenKey = deriveKey(config.secret, 'account-tokens');
   const throttle = createSignInThrottle(deps.redis);
   // Mails asked for by anyone (resend, reset) are capped per address so nobody can flood an inbox.
@@ -135,13 +138,13 @@ export function createAccountService(deps: {
     }
     metrics.accountsCreated.inc({ kind: 'personal' });
     const account = await view(db, id);
-    await mail.send(mails.verifyEmail(config.publicUrl, account, token));
+    await mail.send(mails.verifyEmail(config.publicUrl, account, token, programName()));
     return account;
   }
 
   /** The verification link for an account another module created (an organization's first admin), with its token. */
   async function mailVerificationLink(account: AccountView, token: string): Promise<void> {
-    await mail.send(mails.verifyEmail(config.publicUrl, account, token));
+    await mail.send(mails.verifyEmail(config.publicUrl, account, token, programName()));
   }
 
   async function verifyEmail(token: string): Promise<AccountView> {
@@ -162,7 +165,7 @@ export function createAccountService(deps: {
     const row = await repo.findPersonalAccountByEmail(db, email);
     if (!row || row.email_verified_at !== null) return;
     const token = await issueToken(db, row.id, 'verify_email', VERIFY_EMAIL_TTL_MS);
-    await mail.send(mails.verifyEmail(config.publicUrl, toAccountView(row), token));
+    await mail.send(mails.verifyEmail(config.publicUrl, toAccountView(row), token, programName()));
   }
 
   // ---- passwords --------------------------------------------------------------
@@ -181,7 +184,7 @@ export function createAccountService(deps: {
     const rows = (await repo.findAccountsByEmail(db, email)).filter((r) => r.kind === 'personal' || r.password_hash !== null);
     for (const row of rows) {
       const token = await issueToken(db, row.id, 'reset_password', RESET_PASSWORD_TTL_MS);
-      await mail.send(mails.resetPassword(config.publicUrl, toAccountView(row), token));
+      await mail.send(mails.resetPassword(config.publicUrl, toAccountView(row), token, programName()));
     }
   }
 
