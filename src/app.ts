@@ -51,6 +51,8 @@ import { supportPages } from './modules/support/support.pages.tsx';
 import { apiKeyRoutes } from './modules/apikeys/apikeys.routes.ts';
 import { apiKeyPages } from './modules/apikeys/apikeys.pages.tsx';
 import { settingsPages } from './modules/settings/settings.pages.tsx';
+import { recipientRoutes } from './modules/reports/recipients.routes.ts';
+import { recipientPages } from './modules/reports/recipients.pages.tsx';
 
 export interface AppOptions {
   config: Config;
@@ -171,6 +173,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
   await app.register(async (api) => apiKeyRoutes(api, context), { prefix: '/api/v1' });
   await app.register(async (pages) => apiKeyPages(pages, context));
   await app.register(async (pages) => settingsPages(pages, context));
+  await app.register(async (api) => recipientRoutes(api, context), { prefix: '/api/v1' });
+  await app.register(async (pages) => recipientPages(pages, context));
   // routes:end — modules register their routes above this line, e.g. `await app.register(campaignRoutes(context), { prefix: '/api/v1' })`
 
   app.decorate('services', services);

@@ -28,6 +28,7 @@ import { createJobQueue, createJobService } from './modules/jobs/jobs.service.ts
 import type { HousekeepingTask } from './modules/jobs/housekeeping.ts';
 import { createPlatformRequests, createProvisioningService } from './modules/provisioning/provisioning.service.ts';
 import { createSupportService } from './modules/support/support.service.ts';
+import { createRecipientService } from './modules/reports/recipients.service.ts';
 
 export interface Infrastructure {
   config: Config;
@@ -80,9 +81,10 @@ export function createServices(infra: Infrastructure) {
     { name: 'idempotency keys', run: () => subscriptions.purgeIdempotencyKeys() },
     { name: 'finished jobs', run: () => jobs.purgeFinished() },
   ];
+  const recipients = createRecipientService({ db, clock, config, audit, mail, credit, accounts, subscriptions, redemptions, programName });
   // services:end — modules add their services above this line
   const close = async () => { for (const fn of closers) await fn(); };
-  return { db, config, clock, metrics: infra.metrics, redis: infra.redis, audit, apiKeys, sessions, campaigns, codes, subscriptionEvents, credit, settings, subscriptions, mail, accounts, organizationalAccounts, redemptions, organizations, organizationMembers, organizationDomains, organizationSignIn, jobs, provisioning, support, housekeeping, close };
+  return { db, config, clock, metrics: infra.metrics, redis: infra.redis, audit, apiKeys, sessions, campaigns, codes, subscriptionEvents, credit, settings, subscriptions, mail, accounts, organizationalAccounts, redemptions, organizations, organizationMembers, organizationDomains, organizationSignIn, jobs, provisioning, support, recipients, housekeeping, close };
 }
 
 export type Services = ReturnType<typeof createServices>;

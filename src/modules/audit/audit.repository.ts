@@ -19,3 +19,13 @@ export async function listEvents(db: DbOrTrx, options: { limit: number; before?:
   if (options.subjectId) query = query.where('subject_id', '=', options.subjectId);
   return query.execute();
 }
+
+/** Newest first: the events about any of these subjects (each an index look-up on subject_type, subject_id). */
+export async function listEventsAbout(db: DbOrTrx, subjects: ReadonlyArray<{ type: string; ids: readonly string[] }>, limit: number): Promise<AuditEventRow[]> {
+  const wanted = subjects.filter((s) => s.ids.length > 0);
+  if (wanted.length === 0) return [];
+  return db.selectFrom('audit_events').selectAll()
+    .where((eb) => eb.or(wanted.map((s) => eb.and([eb('subject_type', '=', s.type), eb('subject_id', 'in', [...s.ids])]))))
+    .orderBy('at', 'desc').orderBy('id', 'desc').limit(limit)
+    .execute();
+}
