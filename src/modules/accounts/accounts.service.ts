@@ -308,7 +308,7 @@ export function createAccountService(deps: {
   // ---- operator admins ------------------------------------------------------------
 
   /** A verified personal account with operator rights; an existing personal account is promoted and gets this password. */
-  async function createOperatorAdmin(input: { email: string; password: string; displayName?: string; country?: string }): Promise<{ account: AccountView; created: boolean }> {
+  async function createOperatorAdmin(input: { email: string; password: string; displayName?: string; country?: string; resetPassword?: boolean }): Promise<{ account: AccountView; created: boolean }> {
     const email = typeof input.email === 'string' ? input.email.trim() : '';
     const displayName = input.displayName ?? email.split('@')[0] ?? 'Operator';
     const country = input.country ?? 'US';
@@ -320,6 +320,10 @@ export function createAccountService(deps: {
     return db.transaction().execute(async (trx) => {
       const existing = await repo.findPersonalAccountByEmail(trx, email);
       const id = existing?.id ?? newId();
+      // Replacing someone's password silently would lock them out (or hand their account over): only when asked.
+      if (existing && !input.resetPassword) {
+        throw new DomainError('email_taken', `An account with ${email} exists already. To make it an operator admin and replace its password, run again with --reset-password.`);
+      }
       if (existing) {
         await repo.updateAccount(trx, id, { operator_admin: 1, password_hash: hash, email_verified_at: existing.email_verified_at ?? now, updated_at: now });
       } else {
@@ -329,7 +333,7 @@ export function createAccountService(deps: {
           operator_admin: 1, oidc_subject: null, created_at: now, updated_at: now,
         });
       }
-      await audit.record(trx, { ...systemActor, label: 'cli' }, existing ? 'admin.promoted' : 'admin.created', 'account', id, { email });
+      await audit.record(trx, { ...systemActor, label: 'cli' }, existing ? 'admin.promoted' : 'admin.created', 'account', id, existing ? { email, passwordReset: true } : { email });
       return { account: await view(trx, id), created: !existing };
     });
   }

@@ -18,7 +18,7 @@ async function campaignWithCodes(app: App, name: string, count: number) {
 async function redeem(app: App, account: TestAccount, code: string, country = 'FI'): Promise<string> {
   const response = await app.inject({ method: 'POST', url: '/api/v1/redemptions', headers: { cookie: account.cookie }, payload: { code, country } });
   assert.ok(response.statusCode === 201, response.body);
-  return (response.json() as { id: string }).id;
+  return response.json<{ id: string }>().id;
 }
 
 async function people(app: App, config: Config) {
