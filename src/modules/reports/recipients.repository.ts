@@ -75,10 +75,8 @@ export async function listRecipients(db: DbOrTrx, filter: RecipientFilter, after
   if (filter.campaignId) query = query.where('redemptions.campaign_id', '=', filter.campaignId);
   if (filter.state) query = query.where('redemptions.state', '=', filter.state);
   if (after) {
-    query = query.where((eb) => eb.or([
-      eb('redemptions.redeemed_at', '<', after.redeemedAt),
-      eb.and([eb('redemptions.redeemed_at', '=', after.redeemedAt), eb('redemptions.id', '<', after.id)]),
-    ]));
+    // A row-value comparison: both databases read it as one range of the (…, redeemed_at, id) index.
+    query = query.where((eb) => eb(eb.refTuple('redemptions.redeemed_at', 'redemptions.id'), '<', eb.tuple(after.redeemedAt, after.id)));
   }
   return query.orderBy('redemptions.redeemed_at', 'desc').orderBy('redemptions.id', 'desc').limit(limit).execute();
 }
