@@ -24,6 +24,8 @@ import { createRedis } from './lib/redis.ts';
 import { systemClock, type Clock } from './lib/clock.ts';
 import { createServices, type Services } from './services.ts';
 import { registerAssets } from './web/assets.ts';
+import type { Branding } from './web/page-env.ts';
+import type { BrandingSettings } from './modules/settings/settings.service.ts';
 import { homePages } from './web/home.pages.tsx';
 import { campaignRoutes } from './modules/campaigns/campaigns.routes.ts';
 import { codeRoutes } from './modules/codes/codes.routes.ts';
@@ -51,6 +53,11 @@ import { lifecycleRoutes } from './modules/lifecycle/lifecycle.routes.ts';
 import { reportRoutes } from './modules/reports/reports.routes.ts';
 import { campaignPages } from './modules/campaigns/campaigns.pages.tsx';
 import { codePages } from './modules/codes/codes.pages.tsx';
+import { apiKeyRoutes } from './modules/apikeys/apikeys.routes.ts';
+import { apiKeyPages } from './modules/apikeys/apikeys.pages.tsx';
+import { settingsPages } from './modules/settings/settings.pages.tsx';
+import { recipientRoutes } from './modules/reports/recipients.routes.ts';
+import { recipientPages } from './modules/reports/recipients.pages.tsx';
 
 export interface AppOptions {
   config: Config;
@@ -90,7 +97,10 @@ export async function buildApp(options: AppOptions): Promise<App> {
   app.addHook('onClose', async () => { await services.close(); redis?.disconnect(); });
 
   await app.register(cookie);
-  registerLocale(app, { secure: config.publicUrl.protocol === 'https:' });
+  // Pages render with the branding last read; read it once now so the first page already has it (a
+  // database without migrations yet answers with the default).
+  await services.settings.branding().catch(() => undefined);
+  registerLocale(app, { secure: config.publicUrl.protocol === 'https:', branding: () => pageBranding(services.settings.currentBranding()) });
   await app.register(formbody);
   await app.register(helmet, {
     contentSecurityPolicy: {
@@ -176,6 +186,11 @@ export async function buildApp(options: AppOptions): Promise<App> {
   await app.register(async (pages) => supportPages(pages, context));
   await app.register(async (api) => lifecycleRoutes(api, context), { prefix: '/api/v1' });
   await app.register(async (pages) => homePages(pages, context));
+  await app.register(async (api) => apiKeyRoutes(api, context), { prefix: '/api/v1' });
+  await app.register(async (pages) => apiKeyPages(pages, context));
+  await app.register(async (pages) => settingsPages(pages, context));
+  await app.register(async (api) => recipientRoutes(api, context), { prefix: '/api/v1' });
+  await app.register(async (pages) => recipientPages(pages, context));
   // routes:end — modules register their routes above this line, e.g. `await app.register(campaignRoutes(context), { prefix: '/api/v1' })`
 
   app.decorate('services', services);
@@ -188,6 +203,8 @@ const docsPolicy = (https: boolean) => [
   "img-src 'self' data:", "object-src 'none'", "script-src 'self'", "script-src-attr 'none'", "style-src 'self'",
   ...(https ? ['upgrade-insecure-requests'] : []),
 ].join('; ');
+
+const pageBranding = (b: BrandingSettings): Branding => ({ programName: b.programName, supportEmail: b.supportEmail, privacyUrl: b.privacyUrl, termsUrl: b.termsUrl });
 
 const trustHops = (hops: number) => (_address: string, hop: number) => hop < hops;
 

@@ -16,6 +16,8 @@ test('the build serves pages, assets, the API and its docs', { timeout: 180_000 
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const server = spawnCloudpass(['serve'], { DATABASE_URL: database.url, PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: url });
+  let firstOutput = '';
+  server.child.stdout?.on('data', (chunk: Buffer) => { if (firstOutput.length < 500) firstOutput += chunk.toString(); });
   try {
     for (let ready = false; !ready;) {
       if (server.child.exitCode !== null) assert.fail(`serve exited with ${server.child.exitCode}:\n${server.output()}`);
@@ -58,6 +60,7 @@ test('the build serves pages, assets, the API and its docs', { timeout: 180_000 
   } finally {
     server.child.kill('SIGTERM');
     assert.equal(await server.exited, 0, server.output());
+    assert.ok(firstOutput.startsWith(`cloudpass is running: recipients open ${url}/redeem and operators ${url}/admin\n`), firstOutput);
     await database.drop();
   }
 });

@@ -19,8 +19,10 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const database = connectDatabase(config.databaseUrl, { backgroundCheckpoints: true });
   const applied = await migrateToLatest(database.db);
   const app = await buildApp({ config, database });
-  if (applied.length) app.log.info({ migrations: applied }, 'migrations applied');
+  // Before the JSON log (Fastify's own listening line included): the one line a person starting the server reads first.
+  if (config.logLevel !== 'silent') process.stdout.write(`${openHere(config.publicUrl)}\n`);
   const url = await app.listen({ port: config.port, host: config.host });
+  if (applied.length) app.log.info({ migrations: applied }, 'migrations applied');
   app.log.info({ url, publicUrl: config.publicUrl.href, database: database.dialect }, 'cloudpass is listening');
   const tasks = backgroundTasks.map((task) => task(app));
 
@@ -31,6 +33,11 @@ export async function startServer(config: Config): Promise<RunningServer> {
     await database.close();
   })());
   return { app, url, stop };
+}
+
+/** Where to open the running server: recipients redeem at /redeem, operators run the program at /admin. */
+export function openHere(publicUrl: URL): string {
+  return `cloudpass is running: recipients open ${new URL('/redeem', publicUrl).href} and operators ${new URL('/admin', publicUrl).href}`;
 }
 
 /** SIGTERM and SIGINT drain requests in flight, then exit. */

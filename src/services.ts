@@ -30,6 +30,7 @@ import { createPlatformRequests, createProvisioningService } from './modules/pro
 import { createSupportService } from './modules/support/support.service.ts';
 import { createLifecycleService } from './modules/lifecycle/lifecycle.service.ts';
 import { createReportService } from './modules/reports/reports.service.ts';
+import { createRecipientService } from './modules/reports/recipients.service.ts';
 
 export interface Infrastructure {
   config: Config;
@@ -55,15 +56,17 @@ export function createServices(infra: Infrastructure) {
   const subscriptionEvents = createSubscriptionEvents({ redis: infra.redis });
   closers.push(() => subscriptionEvents.close());
   const mail = createMailService({ db, clock, config, metrics: infra.metrics, closers });
+  const settings = createSettingsService({ db, clock, audit });
+  /** The program's name in emails: the operator's branding, as last read. */
+  const programName = () => settings.currentBranding().programName;
   const accounts = createAccountService({ db, clock, config, metrics: infra.metrics, audit, mail, sessions, redis: infra.redis,
-    signInLimits: { sleep: infra.sleep, address: infra.signInAddressLimits } });
+    signInLimits: { sleep: infra.sleep, address: infra.signInAddressLimits }, programName });
   // Read-only figures across modules; campaigns take their code counts from it.
   const reports = createReportService({ db, clock });
   const campaigns = createCampaignService({ db, clock, audit, metrics: infra.metrics, stats: reports });
   const codes = createCodeService({ db, clock, audit, metrics: infra.metrics, hashCode: codeHasher(config), campaigns });
   const redemptions = createRedemptionService({ db, dialect: infra.dialect, clock, config, metrics: infra.metrics, audit, redis: infra.redis, sleep: infra.sleep, codes });
   const credit = createCreditService({ clock, dialect: infra.dialect });
-  const settings = createSettingsService({ db, clock, audit });
   // The queue first: modules enqueue through it; the workers that run every module's jobs come last.
   const jobQueue = createJobQueue({ clock });
   // Subscriptions ask the platform through this port; provisioning carries the requests out.
@@ -71,7 +74,7 @@ export function createServices(infra: Infrastructure) {
   const subscriptions = createSubscriptionService({ db, clock, metrics: infra.metrics, audit, credit, settings, events: subscriptionEvents, redemptions, platform: platformRequests });
   const organizationalAccounts = createOrganizationalAccountService({ db, clock, sessions });
   const organizations = createOrganizationService({ db, clock, config, metrics: infra.metrics, audit, accounts, organizationalAccounts });
-  const organizationMembers = createMemberService({ db, config, metrics: infra.metrics, audit, mail, accounts, organizationalAccounts });
+  const organizationMembers = createMemberService({ db, config, metrics: infra.metrics, audit, mail, accounts, organizationalAccounts, programName });
   const organizationDomains = createDomainService({ db, clock, audit });
   const organizationSignIn = createOidcService({ db, config, metrics: infra.metrics, audit, accounts, organizationalAccounts });
   const support = createSupportService({ db, clock, config, audit, mail, subscriptions });
@@ -90,9 +93,10 @@ export function createServices(infra: Infrastructure) {
     { name: 'idempotency keys', run: () => subscriptions.purgeIdempotencyKeys() },
     { name: 'finished jobs', run: () => jobs.purgeFinished() },
   ];
+  const recipients = createRecipientService({ db, clock, config, audit, mail, credit, accounts, subscriptions, redemptions, programName });
   // services:end — modules add their services above this line
   const close = async () => { for (const fn of closers) await fn(); };
-  return { db, config, clock, metrics: infra.metrics, redis: infra.redis, audit, apiKeys, sessions, campaigns, codes, subscriptionEvents, credit, settings, subscriptions, mail, accounts, organizationalAccounts, redemptions, organizations, organizationMembers, organizationDomains, organizationSignIn, jobs, provisioning, support, lifecycle, reports, housekeeping, close };
+  return { db, config, clock, metrics: infra.metrics, redis: infra.redis, audit, apiKeys, sessions, campaigns, codes, subscriptionEvents, credit, settings, subscriptions, mail, accounts, organizationalAccounts, redemptions, organizations, organizationMembers, organizationDomains, organizationSignIn, jobs, provisioning, support, lifecycle, reports, recipients, housekeeping, close };
 }
 
 export type Services = ReturnType<typeof createServices>;

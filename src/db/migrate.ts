@@ -7,6 +7,7 @@ import * as redemptionsAccountCampaign from './migrations/20261129T090000-redemp
 import * as usageAndLifecycle from './migrations/20261202T180000-usage-and-lifecycle.ts';
 import * as mailSealedSecrets from './migrations/20261202T190000-mail-sealed-secrets.ts';
 import * as consoleIndexes from './migrations/20261202T190000-console-indexes.ts';
+import * as recipients from './migrations/20261202T190000-recipients.ts';
 
 // Listed here rather than read from the folder, so migrations load the same under tsx, tests and bundlers.
 const migrations: Record<string, Migration> = {
@@ -17,6 +18,7 @@ const migrations: Record<string, Migration> = {
   '20261202T180000-usage-and-lifecycle': usageAndLifecycle,
   '20261202T190000-mail-sealed-secrets': mailSealedSecrets,
   '20261202T190000-console-indexes': consoleIndexes,
+  '20261202T190000-recipients': recipients,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -1,7 +1,7 @@
-// Content negotiation the routes share.
+// Content negotiation the API shares: routes that answer JSON by default and CSV when asked.
 
 /** True when the Accept header ranks text/csv at least as high as JSON (JSON is the default). */
-export function acceptsCsv(accept: string | undefined): boolean {
+export function prefersCsv(accept: string | undefined): boolean {
   if (!accept) return false;
   const quality = { csv: 0, json: 0 };
   for (const range of accept.toLowerCase().split(',')) {

@@ -27,6 +27,7 @@ const statusByCode: Record<ErrorCode, number> = {
   pass_limit_reached: 409,
   already_activated: 409,
   trial_already_used: 409,
+  free_trial_off: 409,
   conflict: 409,
   cannot_remove_self: 409,
   last_admin: 409,

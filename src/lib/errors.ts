@@ -11,7 +11,7 @@ export const ERROR_CODES = [
   'forbidden', 'csrf_failed', 'origin_mismatch', 'country_not_eligible', 'email_not_verified', 'organization_membership_required',
   'not_found', 'invalid_code', 'oidc_not_configured',
   'method_not_allowed',
-  'email_taken', 'account_choice_required', 'code_already_used', 'pass_limit_reached', 'already_activated', 'trial_already_used',
+  'email_taken', 'account_choice_required', 'code_already_used', 'pass_limit_reached', 'already_activated', 'trial_already_used', 'free_trial_off',
   'conflict', 'cannot_remove_self', 'last_admin', 'domain_exists', 'domain_taken',
   'code_expired', 'code_revoked',
   'payload_too_large', 'unsupported_media_type',

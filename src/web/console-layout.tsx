@@ -10,9 +10,12 @@ const sections: ReadonlyArray<{ href: string; label: MessageKey }> = [
   { href: '/admin', label: 'console.nav.overview' },
   { href: '/admin/campaigns', label: 'console.nav.campaigns' },
   { href: '/admin/codes', label: 'console.nav.codes' },
+  { href: '/admin/recipients', label: 'console.nav.recipients' },
   { href: '/admin/support', label: 'console.nav.support' },
   { href: '/admin/audit', label: 'console.nav.audit' },
   { href: '/admin/outbox', label: 'console.nav.outbox' },
+  { href: '/admin/settings', label: 'console.nav.settings' },
+  { href: '/admin/apikeys', label: 'console.nav.apiKeys' },
 ];
 
 export function Console(props: { ctx: PageContext; current: string; title: string; children?: ComponentChildren }) {

@@ -149,6 +149,7 @@ function SiteFooter() {
             <li><a href="/redeem">{t('layout.footer.redeem')}</a></li>
             {branding.privacyUrl ? <li><a href={branding.privacyUrl}>{t('layout.footer.privacy')}</a></li> : null}
             {branding.termsUrl ? <li><a href={branding.termsUrl}>{t('layout.footer.terms')}</a></li> : null}
+            {branding.supportEmail ? <li><a href={`mailto:${branding.supportEmail}`}>{t('people.footer.supportEmail', { email: branding.supportEmail })}</a></li> : null}
           </ul>
         </nav>
         <nav class="language-switch" aria-label={t('layout.footer.language')}>

@@ -67,8 +67,11 @@ export function createAccountService(deps: {
   redis?: Redis;
   /** How a slowed-down sign-in waits, and the address limits (tests make them small). */
   signInLimits?: SignInThrottleOptions;
+  /** The program's name for emails (the operator's branding); "cloudpass" when not given. */
+  programName?: () => string;
 }) {
   const { db, clock, config, metrics, audit, mail, sessions } = deps;
+  const programName = () => deps.programName?.() ?? 'cloudpass';
   const tokenKey = deriveKey(config.secret, 'account-tokens');
   const throttle = createSignInThrottle(deps.redis, deps.signInLimits);
   const devices = createDeviceCookies({ key: deriveKey(config.secret, 'device-cookies'), clock, secure: config.publicUrl.protocol === 'https:' });
@@ -141,13 +144,13 @@ export function createAccountService(deps: {
     }
     metrics.accountsCreated.inc({ kind: 'personal' });
     const account = await view(db, id);
-    await mail.send(mails.verifyEmail(config.publicUrl, account, token));
+    await mail.send(mails.verifyEmail(config.publicUrl, account, token, programName()));
     return account;
   }
 
   /** The verification link for an account another module created (an organization's first admin), with its token. */
   async function mailVerificationLink(account: AccountView, token: string): Promise<void> {
-    await mail.send(mails.verifyEmail(config.publicUrl, account, token));
+    await mail.send(mails.verifyEmail(config.publicUrl, account, token, programName()));
   }
 
   async function verifyEmail(token: string): Promise<AccountView> {
@@ -168,7 +171,7 @@ export function createAccountService(deps: {
     const row = await repo.findPersonalAccountByEmail(db, email);
     if (!row || row.email_verified_at !== null) return;
     const token = await issueToken(db, row.id, 'verify_email', VERIFY_EMAIL_TTL_MS);
-    await mail.send(mails.verifyEmail(config.publicUrl, toAccountView(row), token));
+    await mail.send(mails.verifyEmail(config.publicUrl, toAccountView(row), token, programName()));
   }
 
   // ---- passwords --------------------------------------------------------------
@@ -187,7 +190,7 @@ export function createAccountService(deps: {
     const rows = (await repo.findAccountsByEmail(db, email)).filter((r) => r.kind === 'personal' || r.password_hash !== null);
     for (const row of rows) {
       const token = await issueToken(db, row.id, 'reset_password', RESET_PASSWORD_TTL_MS);
-      await mail.send(mails.resetPassword(config.publicUrl, toAccountView(row), token));
+      await mail.send(mails.resetPassword(config.publicUrl, toAccountView(row), token, programName()));
     }
   }
 
@@ -317,7 +320,7 @@ export function createAccountService(deps: {
   // ---- operator admins ------------------------------------------------------------
 
   /** A verified personal account with operator rights; an existing personal account is promoted and gets this password. */
-  async function createOperatorAdmin(input: { email: string; password: string; displayName?: string; country?: string }): Promise<{ account: AccountView; created: boolean }> {
+  async function createOperatorAdmin(input: { email: string; password: string; displayName?: string; country?: string; resetPassword?: boolean }): Promise<{ account: AccountView; created: boolean }> {
     const email = typeof input.email === 'string' ? input.email.trim() : '';
     const displayName = input.displayName ?? email.split('@')[0] ?? 'Operator';
     const country = input.country ?? 'US';
@@ -329,6 +332,10 @@ export function createAccountService(deps: {
     return db.transaction().execute(async (trx) => {
       const existing = await repo.findPersonalAccountByEmail(trx, email);
       const id = existing?.id ?? newId();
+      // Replacing someone's password silently would lock them out (or hand their account over): only when asked.
+      if (existing && !input.resetPassword) {
+        throw new DomainError('email_taken', `An account with ${email} exists already. To make it an operator admin and replace its password, run again with --reset-password.`);
+      }
       if (existing) {
         await repo.updateAccount(trx, id, { operator_admin: 1, password_hash: hash, email_verified_at: existing.email_verified_at ?? now, updated_at: now });
       } else {
@@ -338,7 +345,7 @@ export function createAccountService(deps: {
           operator_admin: 1, oidc_subject: null, created_at: now, updated_at: now,
         });
       }
-      await audit.record(trx, { ...systemActor, label: 'cli' }, existing ? 'admin.promoted' : 'admin.created', 'account', id, { email });
+      await audit.record(trx, { ...systemActor, label: 'cli' }, existing ? 'admin.promoted' : 'admin.created', 'account', id, existing ? { email, passwordReset: true } : { email });
       return { account: await view(trx, id), created: !existing };
     });
   }

@@ -447,9 +447,13 @@ describeEachDatabase('sessions', (ctx) => {
       assert.equal(anonymous.response.headers.location, '/signin');
     }
 
-    // Promoting an existing personal account sets its password too.
+    // An existing account is not taken over silently: only --reset-password promotes it and sets its password.
     const { body } = await signUp(app);
-    const promoted = await runCli(['admin', 'create', '--email', body.email.toUpperCase()], 'promoted pass phrase 2', database.url);
+    const refused = await runCli(['admin', 'create', '--email', body.email.toUpperCase()], 'promoted pass phrase 2', database.url);
+    assert.notEqual(refused.code, 0);
+    assert.equal(refused.stderr.trim().split('\n').length, 1, refused.stderr);
+    assert.match(refused.stderr, /--reset-password/);
+    const promoted = await runCli(['admin', 'create', '--email', body.email.toUpperCase(), '--reset-password'], 'promoted pass phrase 2', database.url);
     assert.equal(promoted.code, 0, promoted.stderr);
     assert.match(promoted.stdout, /promoted/);
     const admin = await signIn(app, body.email, 'promoted pass phrase 2');

@@ -16,3 +16,18 @@ export async function findLiveApiKey(db: DbOrTrx, keyHash: string): Promise<ApiK
 export async function touchApiKey(db: DbOrTrx, id: string, at: string): Promise<void> {
   await db.updateTable('api_keys').set({ last_used_at: at }).where('id', '=', id).execute();
 }
+
+/** Every key, newest first (revoked ones too: the list says when). */
+export async function listApiKeys(db: DbOrTrx): Promise<ApiKeyRow[]> {
+  return db.selectFrom('api_keys').selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
+}
+
+export async function findApiKey(db: DbOrTrx, id: string): Promise<ApiKeyRow | undefined> {
+  return db.selectFrom('api_keys').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** Revokes a live key; false when it was revoked already (or never existed). */
+export async function revokeApiKey(db: DbOrTrx, id: string, at: string): Promise<boolean> {
+  const result = await db.updateTable('api_keys').set({ revoked_at: at }).where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}

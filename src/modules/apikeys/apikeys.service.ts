@@ -2,8 +2,8 @@ import { createHmac, randomBytes } from 'node:crypto';
 import type { Db } from '../../db/database.ts';
 import { iso, type Clock } from '../../lib/clock.ts';
 import { newId } from '../../lib/ids.ts';
-import { ValidationError } from '../../lib/errors.ts';
-import type { AuditService } from '../audit/audit.service.ts';
+import { NotFoundError, ValidationError } from '../../lib/errors.ts';
+import type { Actor, AuditService } from '../audit/audit.service.ts';
 import * as repo from './apikeys.repository.ts';
 import type { ApiKeyScope } from './apikeys.table.ts';
 
@@ -14,6 +14,7 @@ export interface ApiKeyView {
   prefix: string;
   createdAt: string;
   lastUsedAt: string | null;
+  revokedAt: string | null;
 }
 
 const SCOPES: ApiKeyScope[] = ['operator', 'platform'];
@@ -23,7 +24,7 @@ export function createApiKeyService(deps: { db: Db; clock: Clock; key: Buffer; a
   const hash = (plain: string) => createHmac('sha256', key).update(plain).digest('hex');
 
   /** Returns the plain key: it is shown once and only its hash is kept. */
-  async function create(input: { name: string; scope: string }, actorLabel = 'cli'): Promise<{ key: string; apiKey: ApiKeyView }> {
+  async function create(input: { name: string; scope: string }, actor: Actor | string = 'cli'): Promise<{ key: string; apiKey: ApiKeyView }> {
     const name = input.name.trim();
     const errors = [];
     if (name.length < 1 || name.length > 100) errors.push({ path: 'name', message: 'name must be 1–100 characters' });
@@ -36,7 +37,7 @@ export function createApiKeyService(deps: { db: Db; clock: Clock; key: Buffer; a
     };
     await db.transaction().execute(async (trx) => {
       await repo.insertApiKey(trx, row);
-      await audit.record(trx, { type: 'system', id: null, label: actorLabel }, 'apikey.created', 'api_key', row.id, { name, scope: row.scope });
+      await audit.record(trx, typeof actor === 'string' ? { type: 'system', id: null, label: actor } : actor, 'apikey.created', 'api_key', row.id, { name, scope: row.scope });
     });
     return { key: plain, apiKey: toView(row) };
   }
@@ -51,11 +52,28 @@ export function createApiKeyService(deps: { db: Db; clock: Clock; key: Buffer; a
     return toView(row);
   }
 
-  return { create, authenticate };
+  /** Every key, newest first; never the key itself (only its hash is kept). */
+  async function list(): Promise<ApiKeyView[]> {
+    return (await repo.listApiKeys(db)).map(toView);
+  }
+
+  /** From now on the key answers 401. Revoking a revoked key changes nothing and says so by its `revokedAt`. */
+  async function revoke(id: string, actor: Actor): Promise<ApiKeyView> {
+    return db.transaction().execute(async (trx) => {
+      const at = iso(clock.now());
+      const revoked = await repo.revokeApiKey(trx, id, at);
+      const row = await repo.findApiKey(trx, id);
+      if (!row) throw new NotFoundError('This API key');
+      if (revoked) await audit.record(trx, actor, 'apikey.revoked', 'api_key', id, { name: row.name, scope: row.scope });
+      return toView(row);
+    });
+  }
+
+  return { create, authenticate, list, revoke };
 }
 
 export type ApiKeyService = ReturnType<typeof createApiKeyService>;
 
 function toView(row: repo.ApiKeyRow): ApiKeyView {
-  return { id: row.id, name: row.name, scope: row.scope, prefix: row.prefix, createdAt: row.created_at, lastUsedAt: row.last_used_at };
+  return { id: row.id, name: row.name, scope: row.scope, prefix: row.prefix, createdAt: row.created_at, lastUsedAt: row.last_used_at, revokedAt: row.revoked_at };
 }

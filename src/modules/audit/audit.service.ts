@@ -54,7 +54,12 @@ export function createAuditService(deps: { db: Db; clock: Clock }) {
     return repo.distinctValues(db);
   }
 
-  return { record, list, filterChoices };
+  /** What happened to these subjects (an account, its passes and subscriptions), newest first. */
+  async function listAbout(subjects: ReadonlyArray<{ type: string; ids: readonly string[] }>, limit = 200): Promise<AuditEventView[]> {
+    return (await repo.listEventsAbout(db, subjects, Math.min(limit, 500))).map(toAuditEventView);
+  }
+
+  return { record, list, filterChoices, listAbout };
 }
 
 export type AuditService = ReturnType<typeof createAuditService>;

@@ -6,6 +6,7 @@ import type { ModuleContext } from '../../http/module-context.ts';
 import { actorOf, requireOperator } from '../../http/auth.ts';
 import { ProblemSchema, SingleLineText, operatorProblems } from '../../http/schemas.ts';
 import { codesCsv } from './codes-csv.ts';
+import { prefersCsv } from '../../http/accept.ts';
 import { MAX_CODES_PER_REQUEST, MAX_CODES_PER_REVOKE } from './codes.service.ts';
 
 const GeneratedBatchSchema = Type.Object({
@@ -73,19 +74,4 @@ export async function codeRoutes(app: FastifyInstance, context: ModuleContext) {
       response: { 200: Type.Object({ revoked: Type.Integer() }), ...operatorProblems },
     },
   }, async (request) => codes.revoke(request.body.codes, actorOf(request)));
-}
-
-/** True when the Accept header ranks text/csv at least as high as JSON (JSON is the default). */
-export function prefersCsv(accept: string | undefined): boolean {
-  if (!accept) return false;
-  const quality = { csv: 0, json: 0 };
-  for (const range of accept.toLowerCase().split(',')) {
-    const [type, ...params] = range.split(';').map((part) => part.trim());
-    const q = params.find((p) => p.startsWith('q='));
-    const value = q ? Number(q.slice(2)) : 1;
-    if (Number.isNaN(value)) continue;
-    if (type === 'text/csv') quality.csv = Math.max(quality.csv, value);
-    if (type === 'application/json') quality.json = Math.max(quality.json, value);
-  }
-  return quality.csv > 0 && quality.csv >= quality.json;
 }

@@ -7,7 +7,7 @@ import { newId } from '../../lib/ids.ts';
 import { systemActor } from '../audit/audit.service.ts';
 import { codeHasher, createCodeService, type GeneratedChunk } from './codes.service.ts';
 import { findCodeByHash } from './codes.repository.ts';
-import { prefersCsv } from './codes.routes.ts';
+import { prefersCsv } from '../../http/accept.ts';
 import { CODE_ALPHABET, generatePassCodes, normalizePassCode, parsePassCode } from './pass-code.ts';
 
 const FORMATTED = /^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}$/;

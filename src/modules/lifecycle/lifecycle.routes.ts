@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { ModuleContext } from '../../http/module-context.ts';
-import { acceptsCsv } from '../../http/accept.ts';
+import { prefersCsv } from '../../http/accept.ts';
 import { actorOf, ownerScope, requireAccountOrOperator, requireOperator, requirePlatform } from '../../http/auth.ts';
 import { problems, SingleLineText } from '../../http/schemas.ts';
 import { IdParams, Subscription } from '../subscriptions/subscriptions.routes.ts';
@@ -99,7 +99,7 @@ export async function lifecycleRoutes(app: FastifyInstance, context: ModuleConte
   }, async (request, reply) => {
     const data = await lifecycle.exportSubscription(ownerScope(request), request.params.id);
     reply.header('cache-control', 'no-store');
-    if (request.query.format === 'csv' || (request.query.format === undefined && acceptsCsv(request.headers.accept))) {
+    if (request.query.format === 'csv' || (request.query.format === undefined && prefersCsv(request.headers.accept))) {
       return reply.type('text/csv; charset=utf-8')
         .header('content-disposition', `attachment; filename="usage-${data.subscription.id}.csv"`)
         .send(usageCsv(data));

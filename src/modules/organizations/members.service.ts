@@ -27,6 +27,8 @@ export interface MemberInput {
 
 export interface MemberServiceDeps {
   db: Db; config: Config; metrics: Metrics; audit: AuditService; mail: MailService;
+  /** The program's name for the invitation (the operator's branding). */
+  programName?: () => string;
   accounts: {
     issueToken(trx: Trx, accountId: string, purpose: 'invite', ttlMs: number): Promise<string>;
     consumeToken(trx: Trx, token: string, purpose: 'invite'): Promise<string>;
@@ -83,6 +85,7 @@ export function createMemberService(deps: MemberServiceDeps) {
     await mail.send(mails.invitation(config.publicUrl, {
       to: email, displayName: input.displayName.trim(), organizationName: organization.name,
       invitedBy: viewer.account?.displayName ?? null, token: added.token, oidcConfigured: organization.oidc_issuer !== null,
+      programName: deps.programName?.(),
     }));
     return toMemberView(member!);
   }

@@ -82,6 +82,17 @@ export async function markReleased(trx: Trx, id: string, at: string): Promise<bo
   return Number(result.numUpdatedRows) === 1;
 }
 
+/** Marks the one reminder a redeemed, not yet activated pass gets; false when it was reminded already, or activated or released. */
+export async function markReminded(trx: Trx, id: string, at: string): Promise<boolean> {
+  const result = await trx.updateTable('redemptions')
+    .set({ reminded_at: at })
+    .where('id', '=', id)
+    .where('state', '=', 'redeemed')
+    .where('reminded_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
 // ---- activation, as subscriptions see it -------------------------------------------------
 
 export interface RedemptionForActivationRow {

@@ -192,7 +192,7 @@ export function createRedemptionService(deps: {
         }
         await repo.insertRedemption(trx, {
           id, code_hash: code.hash, code_last4: code.last4, account_id: accountId, campaign_id: campaign.id,
-          country: checked.country, state: 'redeemed', redeemed_at: now, activated_at: null, released_at: null, subscription_id: null,
+          country: checked.country, state: 'redeemed', redeemed_at: now, activated_at: null, released_at: null, subscription_id: null, reminded_at: null,
         });
         await audit.record(trx, redeemer.actor, 'code.redeemed', 'pass_code', code.hash, {
           redemptionId: id, campaignId: campaign.id, accountId, country: checked.country, last4: code.last4,
@@ -247,6 +247,20 @@ export function createRedemptionService(deps: {
       campaignId: found.campaign.id,
       redemption: live ? redemptionView(await mustFind(live.id)) : null,
     };
+  }
+
+  /** An operator releases a wrongly-claimed pass by its redemption (the console's recipient page). */
+  async function releaseRedemptionByOperator(id: string, actor: Actor): Promise<RedemptionView> {
+    await release(await mustFind(id), actor, 'operator');
+    return redemptionView(await mustFind(id));
+  }
+
+  /**
+   * Inside the caller's transaction: the one reminder to activate this pass. False when it was reminded
+   * already, or is no longer waiting (activated or released meanwhile).
+   */
+  async function markReminded(trx: Trx, id: string, at: string): Promise<boolean> {
+    return repo.markReminded(trx, id, at);
   }
 
   async function release(row: repo.RedemptionRow, actor: Actor, by: 'recipient' | 'operator'): Promise<void> {
@@ -313,7 +327,7 @@ export function createRedemptionService(deps: {
 
   return {
     parseCode, check, redeem, listOfAccount, getOfAccount, releaseOwn, releaseByOperator, sealPendingCode, openPendingCode,
-    passForActivation, awaitingActivation, markActivated,
+    passForActivation, awaitingActivation, markActivated, releaseRedemptionByOperator, markReminded,
   };
 }
 

@@ -1,3 +1,5 @@
+import type { ColumnType } from 'kysely';
+
 export type RedemptionState = 'redeemed' | 'activated' | 'released';
 
 export interface RedemptionTable {
@@ -12,4 +14,6 @@ export interface RedemptionTable {
   activated_at: string | null;
   released_at: string | null;
   subscription_id: string | null;
+  /** When the operator emailed a reminder to activate (once): null until then. Optional when inserting. */
+  reminded_at: ColumnType<string | null, string | null | undefined, string | null>;
 }

@@ -1,5 +1,7 @@
-// Values the operator sets at run time: the free trial's credit and length, and the lifecycle of
-// subscriptions after activation (retention before deletion, when recipients are warned).
+// Values the operator sets at run time: the free trial (off until an operator turns it on), the
+// program's branding (its name in the header, titles and emails; support address; privacy and terms
+// links; the cloud console link of active subscriptions), and the lifecycle of subscriptions after
+// activation (retention before deletion, when recipients are warned).
 import type { Db, DbOrTrx } from '../../db/database.ts';
 import { iso, type Clock } from '../../lib/clock.ts';
 import { ValidationError, type FieldError } from '../../lib/errors.ts';
@@ -7,33 +9,95 @@ import type { Actor, AuditService } from '../audit/audit.service.ts';
 import * as repo from './settings.repository.ts';
 
 export interface FreeTrialSettings {
+  /** Off by default: until an operator turns it on, /offers does not list it and nobody can start one. */
+  enabled: boolean;
   credit: { amount: number; currency: string };
   days: number;
 }
 
+export interface BrandingSettings {
+  /** Shown in the header, titles and emails instead of "cloudpass". */
+  programName: string;
+  supportEmail: string | null;
+  privacyUrl: string | null;
+  termsUrl: string | null;
+  /** e.g. `https://console.example.org/subscriptions/{externalId}`: an active subscription's "Open the cloud console" link. */
+  consoleUrlTemplate: string | null;
+}
+
 const FREE_TRIAL_KEY = 'free-trial';
-export const defaultFreeTrial: FreeTrialSettings = { credit: { amount: 20000, currency: 'USD' }, days: 30 };
+const BRANDING_KEY = 'branding';
+export const defaultFreeTrial: FreeTrialSettings = { enabled: false, credit: { amount: 20000, currency: 'USD' }, days: 30 };
+export const defaultBranding: BrandingSettings = { programName: 'cloudpass', supportEmail: null, privacyUrl: null, termsUrl: null, consoleUrlTemplate: null };
 const MAX_DAYS = 3650;
 const MAX_AMOUNT = 1_000_000_000_00;
+export const MAX_PROGRAM_NAME = 60;
+/**
+ * How long an instance shows branding it read before reading it again: pages render synchronously with the
+ * last value read, so a change made on another instance shows there within this time (on this one, at once).
+ */
+const BRANDING_REFRESH_MS = 10_000;
 
 export function createSettingsService(deps: { db: Db; clock: Clock; audit: AuditService }) {
   const { db, clock, audit } = deps;
 
-  /** The operator's free-trial offer, or the default (200.00 USD for 30 days) until one is set. */
+  /** The operator's free-trial offer, or the default (off; 200.00 USD for 30 days when turned on) until one is set. */
   async function freeTrial(handle: DbOrTrx = db): Promise<FreeTrialSettings> {
     const row = await repo.findSetting(handle, FREE_TRIAL_KEY);
     if (!row) return structuredClone(defaultFreeTrial);
-    const parsed = parseFreeTrial(JSON.parse(row.value));
+    // Values saved before the trial could be turned off carry no `enabled`: off, like every new install.
+    const parsed = parseFreeTrial({ enabled: false, ...(JSON.parse(row.value) as object) });
     return parsed.errors.length === 0 ? parsed.value : structuredClone(defaultFreeTrial);
   }
 
+  /** Sets what the input says and keeps the rest: `{enabled: false}` alone turns the trial off. */
   async function updateFreeTrial(input: unknown, actor: Actor): Promise<FreeTrialSettings> {
-    const { value, errors } = parseFreeTrial(input);
-    if (errors.length > 0) throw new ValidationError(errors);
-    await db.transaction().execute(async (trx) => {
+    return db.transaction().execute(async (trx) => {
+      const current = await freeTrial(trx);
+      const body = (input ?? {}) as Partial<FreeTrialSettings>;
+      const { value, errors } = parseFreeTrial({
+        enabled: body.enabled ?? current.enabled, credit: body.credit ?? current.credit, days: body.days ?? current.days,
+      });
+      if (errors.length > 0) throw new ValidationError(errors);
       await repo.saveSetting(trx, FREE_TRIAL_KEY, JSON.stringify(value), iso(clock.now()));
       await audit.record(trx, actor, 'settings.free_trial_updated', 'setting', FREE_TRIAL_KEY, { ...value });
+      return value;
     });
+  }
+
+  let brandingCache: { value: BrandingSettings; readAt: number } | undefined;
+  let brandingRead: Promise<BrandingSettings> | undefined;
+
+  async function branding(handle: DbOrTrx = db): Promise<BrandingSettings> {
+    const row = await repo.findSetting(handle, BRANDING_KEY);
+    const value = row ? parseBranding({ ...defaultBranding, ...(JSON.parse(row.value) as object) }) : undefined;
+    const read = value && value.errors.length === 0 ? value.value : structuredClone(defaultBranding);
+    if (handle === db) brandingCache = { value: read, readAt: clock.now().getTime() };
+    return read;
+  }
+
+  /**
+   * The branding as last read, for rendering pages without waiting: reads it again in the background when
+   * older than BRANDING_REFRESH_MS. Before the first read finishes (or when the database cannot say), the default.
+   */
+  function currentBranding(): BrandingSettings {
+    const stale = !brandingCache || clock.now().getTime() - brandingCache.readAt > BRANDING_REFRESH_MS;
+    if (stale && !brandingRead) {
+      brandingRead = branding().catch(() => brandingCache?.value ?? defaultBranding).finally(() => { brandingRead = undefined; });
+    }
+    return brandingCache?.value ?? defaultBranding;
+  }
+
+  async function updateBranding(input: unknown, actor: Actor): Promise<BrandingSettings> {
+    const value = await db.transaction().execute(async (trx) => {
+      const current = await branding(trx);
+      const { value, errors } = parseBranding({ ...current, ...(input as object | undefined) });
+      if (errors.length > 0) throw new ValidationError(errors);
+      await repo.saveSetting(trx, BRANDING_KEY, JSON.stringify(value), iso(clock.now()));
+      await audit.record(trx, actor, 'settings.branding_updated', 'setting', BRANDING_KEY, { ...value });
+      return value;
+    });
+    brandingCache = { value, readAt: clock.now().getTime() };
     return value;
   }
 
@@ -55,7 +119,71 @@ export function createSettingsService(deps: { db: Db; clock: Clock; audit: Audit
     return value;
   }
 
-  return { freeTrial, updateFreeTrial, lifecycle, updateLifecycle };
+  return { freeTrial, updateFreeTrial, lifecycle, updateLifecycle, branding, currentBranding, updateBranding };
+}
+
+export type SettingsService = ReturnType<typeof createSettingsService>;
+
+/** An active subscription's link into the cloud console, when the operator set a template and the platform gave an id. */
+export function consoleUrlOf(template: string | null, externalId: string | null): string | null {
+  if (!template || !externalId) return null;
+  return template.replaceAll('{externalId}', encodeURIComponent(externalId));
+}
+
+function parseFreeTrial(input: unknown): { value: FreeTrialSettings; errors: FieldError[] } {
+  const errors: FieldError[] = [];
+  const body = (input ?? {}) as { enabled?: unknown; credit?: { amount?: unknown; currency?: unknown }; days?: unknown };
+  const amount = body.credit?.amount;
+  const currency = typeof body.credit?.currency === 'string' ? body.credit.currency.trim().toUpperCase() : '';
+  if (typeof body.enabled !== 'boolean') errors.push({ path: 'enabled', message: 'enabled must be true or false.' });
+  if (typeof amount !== 'number' || !Number.isSafeInteger(amount) || amount <= 0 || amount > MAX_AMOUNT) {
+    errors.push({ path: 'credit.amount', message: 'Credit must be a positive whole number of minor units (20000 is 200.00 USD).' });
+  }
+  if (!/^[A-Z]{3}$/.test(currency)) errors.push({ path: 'credit.currency', message: 'Currency must be a three-letter ISO 4217 code such as USD.' });
+  const days = body.days;
+  if (typeof days !== 'number' || !Number.isInteger(days) || days < 1 || days > MAX_DAYS) {
+    errors.push({ path: 'days', message: `Days must be a whole number from 1 to ${MAX_DAYS}.` });
+  }
+  return { value: { enabled: body.enabled === true, credit: { amount: amount as number, currency }, days: days as number }, errors };
+}
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/** Blank is "not set"; a URL must be http(s) and absolute. */
+function optionalUrl(value: unknown, path: string, errors: FieldError[], message: string): string | null {
+  if (value === null || value === undefined) return null;
+  const text = typeof value === 'string' ? value.trim() : '';
+  if (text === '') return null;
+  try {
+    const url = new URL(text);
+    if ((url.protocol === 'https:' || url.protocol === 'http:') && text.length <= 2000) return text;
+  } catch { /* reported below */ }
+  errors.push({ path, message });
+  return null;
+}
+
+function parseBranding(input: unknown): { value: BrandingSettings; errors: FieldError[] } {
+  const errors: FieldError[] = [];
+  const body = (input ?? {}) as Record<string, unknown>;
+  const programName = typeof body.programName === 'string' ? body.programName.trim() : '';
+  // oxlint-disable-next-line no-control-regex -- refusing control characters is the point
+  if (programName.length < 1 || programName.length > MAX_PROGRAM_NAME || /[\u0000-\u001f\u007f]/.test(programName)) {
+    errors.push({ path: 'programName', message: `The program name must be 1 to ${MAX_PROGRAM_NAME} characters on one line.` });
+  }
+  let supportEmail: string | null = null;
+  if (typeof body.supportEmail === 'string' && body.supportEmail.trim() !== '') {
+    supportEmail = body.supportEmail.trim();
+    if (!EMAIL.test(supportEmail) || supportEmail.length > 254) errors.push({ path: 'supportEmail', message: 'Enter the support email address like support@example.org, or leave it empty.' });
+  } else if (body.supportEmail !== null && body.supportEmail !== undefined && typeof body.supportEmail !== 'string') {
+    errors.push({ path: 'supportEmail', message: 'Enter the support email address like support@example.org, or leave it empty.' });
+  }
+  const privacyUrl = optionalUrl(body.privacyUrl, 'privacyUrl', errors, 'Enter the privacy page as a full address starting with https://, or leave it empty.');
+  const termsUrl = optionalUrl(body.termsUrl, 'termsUrl', errors, 'Enter the terms page as a full address starting with https://, or leave it empty.');
+  const consoleUrlTemplate = optionalUrl(body.consoleUrlTemplate, 'consoleUrlTemplate', errors, 'Enter the cloud console address starting with https://, with {externalId} where the subscription\'s id goes, or leave it empty.');
+  if (consoleUrlTemplate !== null && !consoleUrlTemplate.includes('{externalId}')) {
+    errors.push({ path: 'consoleUrlTemplate', message: 'Put {externalId} in the cloud console address where the subscription\'s id goes, e.g. https://console.example.org/subscriptions/{externalId}.' });
+  }
+  return { value: { programName, supportEmail, privacyUrl, termsUrl, consoleUrlTemplate }, errors };
 }
 
 export interface LifecycleSettings {
@@ -88,22 +216,4 @@ function parseLifecycle(input: unknown): { value: LifecycleSettings; errors: Fie
   const creditWarningsPercent = list(body.creditWarningsPercent, 'creditWarningsPercent', 1, 100, 'Credit warnings').sort((a, b) => a - b);
   const endWarningsDays = list(body.endWarningsDays, 'endWarningsDays', 1, 365, 'End warnings').sort((a, b) => b - a);
   return { value: { retentionDays: retentionDays as number, creditWarningsPercent, endWarningsDays }, errors };
-}
-
-export type SettingsService = ReturnType<typeof createSettingsService>;
-
-function parseFreeTrial(input: unknown): { value: FreeTrialSettings; errors: FieldError[] } {
-  const errors: FieldError[] = [];
-  const body = (input ?? {}) as { credit?: { amount?: unknown; currency?: unknown }; days?: unknown };
-  const amount = body.credit?.amount;
-  const currency = typeof body.credit?.currency === 'string' ? body.credit.currency.trim().toUpperCase() : '';
-  if (typeof amount !== 'number' || !Number.isSafeInteger(amount) || amount <= 0 || amount > MAX_AMOUNT) {
-    errors.push({ path: 'credit.amount', message: 'Credit must be a positive whole number of minor units (20000 is 200.00 USD).' });
-  }
-  if (!/^[A-Z]{3}$/.test(currency)) errors.push({ path: 'credit.currency', message: 'Currency must be a three-letter ISO 4217 code such as USD.' });
-  const days = body.days;
-  if (typeof days !== 'number' || !Number.isInteger(days) || days < 1 || days > MAX_DAYS) {
-    errors.push({ path: 'days', message: `Days must be a whole number from 1 to ${MAX_DAYS}.` });
-  }
-  return { value: { credit: { amount: amount as number, currency }, days: days as number }, errors };
 }

@@ -10,7 +10,7 @@ import { createAccount } from '../../testing/factories.ts';
 import { browserSkipReason, contextAs, desktopViewport, expectAccessible, expectNoSidewaysScroll, launchBrowser, screenshot } from '../../testing/browser.ts';
 import { startLiveServer, type LiveServer } from '../../testing/server.ts';
 import type { JobWorker } from '../jobs/job-worker.ts';
-import { activate, createPass, moveSubscription, profileOf } from './subscriptions.testing.ts';
+import { activate, createPass, enableFreeTrial, moveSubscription, profileOf } from './subscriptions.testing.ts';
 
 const skip = browserSkipReason();
 const quiet = { info() {}, warn() {}, error() {} };
@@ -25,6 +25,8 @@ describe('activation, status and portal in a real browser', { skip }, () => {
   before(async () => {
     server = await startLiveServer({ env: { PROVISION_DELAY_MS: '1500' } });
     ({ app, config, base } = server);
+    // The free trial is off until an operator turns it on; this walk-through adds one.
+    await enableFreeTrial(app);
     browser = await launchBrowser();
   });
 

@@ -4,7 +4,7 @@ import type { App } from '../../app.ts';
 import { createAccount, type TestAccount } from '../../testing/factories.ts';
 import { describeEachDatabase } from '../../testing/harness.ts';
 import { getPage, postForm } from '../../testing/pages.ts';
-import { activate, createPass, moveSubscription, profileOf } from './subscriptions.testing.ts';
+import { activate, createPass, enableFreeTrial, moveSubscription, profileOf } from './subscriptions.testing.ts';
 
 const get = (app: App, account: Pick<TestAccount, 'cookie'> | null, url: string) => getPage(app, url, account?.cookie);
 const post = (app: App, account: Pick<TestAccount, 'cookie'>, url: string, form: Record<string, string>) => postForm(app, url, account.cookie, form);
@@ -206,6 +206,12 @@ describeEachDatabase('subscription pages', (ctx) => {
     const account = await createAccount(app, config, { country: 'SE', displayName: 'Hedy Lamarr' });
     const waiting = await createPass(app, account, { name: 'Waiting Pass' });
     let page = (await get(app, account, '/portal/add')).body;
+    assert.doesNotMatch(page, /Free trial/, 'off until an operator turns it on');
+    const off = await get(app, account, '/portal/trial');
+    assert.equal(off.statusCode, 303);
+    assert.equal(off.headers.location, '/portal/add');
+    await enableFreeTrial(app);
+    page = (await get(app, account, '/portal/add')).body;
     assert.match(page, /Pass/);
     assert.match(page, /Free trial/);
     assert.match(page, /None of them asks for a payment method/);

@@ -17,7 +17,9 @@ import {
 } from '../../web/components.tsx';
 import { countryName } from '../../lib/countries.ts';
 import { Layout } from '../../web/layout.tsx';
+import { useT } from '../../web/page-env.ts';
 import { sendPage } from '../../web/render.ts';
+import { consoleUrlOf } from '../settings/settings.service.ts';
 import { RedeemSteps } from '../redemptions/redeem-steps.tsx';
 import { useT } from '../../web/page-env.ts';
 import { CreditPanel, YourDataPanel, type UsagePoint } from './credit-panel.tsx';
@@ -44,7 +46,7 @@ type ActivationFormBody = Static<typeof ActivationForm>;
 
 export async function subscriptionPages(app: FastifyInstance, context: ModuleContext) {
   const pages = app.withTypeProvider<TypeBoxTypeProvider>();
-  const { subscriptions, lifecycle } = context.services;
+  const { subscriptions, lifecycle, settings } = context.services;
   const { signedIn } = context.pages;
 
   const statusPath = (id: string) => `/subscriptions/${encodeURIComponent(id)}`;
@@ -84,6 +86,8 @@ export async function subscriptionPages(app: FastifyInstance, context: ModuleCon
     const trial = await offerOf(account, 'free-trial');
     const existing = (await subscriptions.list(account.id)).find((s) => s.offer === 'free-trial');
     if (existing) return reply.redirect(statusPath(existing.id), 303);
+    // The operator turned the trial off: the offers page says what there is instead.
+    if (!trial) return reply.redirect('/portal/add', 303);
     const ctx = await context.pages.pageContext(request, reply);
     reply.header('cache-control', 'no-store');
     return sendPage(reply, <TrialPage ctx={ctx} offer={trial} account={account} values={prefill(account, account.country)} idempotencyKey={randomUUID()} />);
@@ -93,6 +97,7 @@ export async function subscriptionPages(app: FastifyInstance, context: ModuleCon
     const account = await signedIn(request, reply);
     if (!account) return reply;
     const trial = await offerOf(account, 'free-trial');
+    if (!trial) return reply.redirect('/portal/add', 303);
     const values = profileValues(request.body);
     return submitActivation(request, reply, account, request.body, { offer: 'free-trial', profile: values }, (ctx, errors, key, status) => (
       sendPage(reply, <TrialPage ctx={ctx} offer={trial} account={account} values={values} idempotencyKey={key} errors={errors} />, status)
@@ -125,8 +130,9 @@ export async function subscriptionPages(app: FastifyInstance, context: ModuleCon
     }
   }
 
-  async function offerOf(account: AccountView, id: Offer['id']): Promise<Offer> {
-    return (await subscriptions.offers(account)).find((o) => o.id === id)!;
+  /** The offer, unless it is not offered (the free trial when the operator turned it off). */
+  async function offerOf(account: AccountView, id: Offer['id']): Promise<Offer | undefined> {
+    return (await subscriptions.offers(account)).find((o) => o.id === id);
   }
 
   // ---- the status page ----------------------------------------------------------------------
@@ -142,7 +148,9 @@ export async function subscriptionPages(app: FastifyInstance, context: ModuleCon
     const ctx = await context.pages.pageContext(request, reply);
     reply.header('cache-control', 'no-store');
     const usage = hasCredit ? { byDay: byDay.series, byMeter: byMeter.series, now: context.services.clock.now() } : undefined;
-    return sendPage(reply, <StatusPage ctx={ctx} subscription={subscription} email={account.email} usage={usage} />);
+    const { consoleUrlTemplate } = await settings.branding();
+    const consoleUrl = subscription.status === 'active' ? consoleUrlOf(consoleUrlTemplate, subscription.externalId) : null;
+    return sendPage(reply, <StatusPage ctx={ctx} subscription={subscription} email={account.email} usage={usage} consoleUrl={consoleUrl} />);
   });
 
   pages.get('/subscriptions/:id/cancel', { schema: { ...hidden, params: IdParams } }, async (request, reply) => {
@@ -171,9 +179,9 @@ export async function subscriptionPages(app: FastifyInstance, context: ModuleCon
   pages.get('/portal', { schema: hidden }, async (request, reply) => {
     const account = await signedIn(request, reply);
     if (!account) return reply;
-    const [list, waiting] = await Promise.all([subscriptions.list(account.id), subscriptions.awaitingActivation(account.id)]);
+    const [list, waiting, branding] = await Promise.all([subscriptions.list(account.id), subscriptions.awaitingActivation(account.id), settings.branding()]);
     const ctx = await context.pages.pageContext(request, reply);
-    return sendPage(reply, <PortalPage ctx={ctx} subscriptions={list} waiting={waiting} />);
+    return sendPage(reply, <PortalPage ctx={ctx} subscriptions={list} waiting={waiting} consoleUrlTemplate={branding.consoleUrlTemplate} />);
   });
 
   pages.get('/portal/add', { schema: hidden }, async (request, reply) => {
@@ -383,10 +391,11 @@ function setupStep(status: SubscriptionStatus): number {
 }
 
 function StatusPage(props: {
-  ctx: PageContext; subscription: SubscriptionView; email: string;
+  ctx: PageContext; subscription: SubscriptionView; email: string; consoleUrl: string | null;
   /** Once it has started: its usage, for the credit panel. */
   usage?: { byDay: UsagePoint[]; byMeter: UsagePoint[]; now: Date };
 }) {
+  const { t } = useT();
   const { subscription } = props;
   const words = statusWords(subscription.status);
   const settingUp = !TERMINAL_STATUSES.has(subscription.status);
@@ -415,6 +424,7 @@ function StatusPage(props: {
       {subscription.status === 'active' ? (
         <Actions>
           <LinkButton href="/portal">Go to portal</LinkButton>
+          {props.consoleUrl ? <LinkButton href={props.consoleUrl} kind="secondary">{t('people.portal.openConsole')}</LinkButton> : null}
         </Actions>
       ) : null}
       {subscription.status === 'failed' ? (
@@ -481,7 +491,7 @@ function CancelPage(props: { ctx: PageContext; subscription: SubscriptionView })
 
 // ---- pages: portal ----------------------------------------------------------------------------------
 
-function PortalPage(props: { ctx: PageContext; subscriptions: SubscriptionView[]; waiting: PassForActivation[] }) {
+function PortalPage(props: { ctx: PageContext; subscriptions: SubscriptionView[]; waiting: PassForActivation[]; consoleUrlTemplate: string | null }) {
   const { subscriptions, waiting } = props;
   return (
     <Layout title="Your subscriptions" account={props.ctx.account} csrfToken={props.ctx.csrfToken} width="wide">
@@ -496,7 +506,7 @@ function PortalPage(props: { ctx: PageContext; subscriptions: SubscriptionView[]
       ))}
       {subscriptions.length === 0 ? <EmptyPortal hasWaiting={waiting.length > 0} /> : (
         <ul class="subscription-list">
-          {subscriptions.map((s) => <li><SubscriptionCard subscription={s} /></li>)}
+          {subscriptions.map((s) => <li><SubscriptionCard subscription={s} consoleUrl={s.status === 'active' ? consoleUrlOf(props.consoleUrlTemplate, s.externalId) : null} /></li>)}
         </ul>
       )}
     </Layout>
@@ -505,8 +515,8 @@ function PortalPage(props: { ctx: PageContext; subscriptions: SubscriptionView[]
 
 function SubscriptionCard(props: {
   subscription: SubscriptionView;
-  /** The platform's console for this subscription, once the operator has set a console URL template (not wired yet). */
-  consoleUrl?: string | null;
+  /** The platform's console for this subscription, once the operator has set a console URL template. */
+  consoleUrl: string | null;
 }) {
   const { subscription: s } = props;
   const href = `/subscriptions/${encodeURIComponent(s.id)}`;
@@ -535,7 +545,18 @@ function SubscriptionCard(props: {
       <p class="subscription-card__link">
         <a href={href}>{settingUp ? 'See progress' : 'View details'}<span class="visually-hidden"> of {s.name}</span></a>
       </p>
+      {props.consoleUrl ? <OpenConsoleLink href={props.consoleUrl} name={s.name} /> : null}
     </article>
+  );
+}
+
+/** The way into the cloud itself, when the operator set the console's address (Settings → Branding). */
+function OpenConsoleLink(props: { href: string; name: string }) {
+  const { t } = useT();
+  return (
+    <p class="subscription-card__console">
+      <a class="button button--secondary" href={props.href} rel="noopener">{t('people.portal.openConsole')}<span class="visually-hidden"> {t('people.portal.forSubscription', { name: props.name })}</span></a>
+    </p>
   );
 }
 
@@ -589,7 +610,7 @@ function EmptyPortal(props: { hasWaiting: boolean }) {
 
 function AddSubscriptionPage(props: { ctx: PageContext; offers: Offer[] }) {
   const pass = props.offers.find((o) => o.id === 'pass')!;
-  const trial = props.offers.find((o) => o.id === 'free-trial')!;
+  const trial = props.offers.find((o) => o.id === 'free-trial');
   const waiting = pass.awaitingActivation ?? [];
   return (
     <Layout title="Add subscription" account={props.ctx.account} csrfToken={props.ctx.csrfToken} width="wide">
@@ -611,13 +632,13 @@ function AddSubscriptionPage(props: { ctx: PageContext; offers: Offer[] }) {
           ) : null}
           <Actions><LinkButton href="/redeem">Enter a promo code</LinkButton></Actions>
         </Card>
-        <Card class="offer" title="Free trial">
+        {trial ? <Card class="offer" title="Free trial">
           {trial.credit ? <p class="offer__credit"><Money {...trial.credit} /> <span class="muted">for {days(trial.days ?? 0)}</span></p> : null}
           <p>{trial.description}</p>
           {trial.eligible
             ? <Actions><LinkButton href="/portal/trial">Start free trial</LinkButton></Actions>
             : <p class="muted offer__used">You have already used your free trial.</p>}
-        </Card>
+        </Card> : null}
       </div>
     </Layout>
   );

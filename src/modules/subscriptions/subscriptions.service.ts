@@ -212,12 +212,15 @@ export function createSubscriptionService(deps: SubscriptionServiceDeps) {
     const [trial, usedTrial, waiting] = await Promise.all([
       settings.freeTrial(), repo.findTrialOfAccount(db, account.id), awaitingActivation(account.id),
     ]);
+    const pass: Offer = {
+      id: 'pass', name: 'Pass',
+      description: 'Activate a pass from a promo code: its credit and length are set by the pass. No payment method is needed.',
+      eligible: true, paymentMethodRequired: false, awaitingActivation: waiting,
+    };
+    // Off by default: an operator turns it on in the console (or PUT /settings/free-trial).
+    if (!trial.enabled) return [pass];
     return [
-      {
-        id: 'pass', name: 'Pass',
-        description: 'Activate a pass from a promo code: its credit and length are set by the pass. No payment method is needed.',
-        eligible: true, paymentMethodRequired: false, awaitingActivation: waiting,
-      },
+      pass,
       {
         id: 'free-trial', name: 'Free trial',
         description: 'Try the cloud with free credit, once per account. No payment method is needed.',
@@ -277,6 +280,7 @@ export function createSubscriptionService(deps: SubscriptionServiceDeps) {
     if (request.offer === 'free-trial') {
       if (await repo.findTrialOfAccount(db, account.id)) throw trialAlreadyUsed();
       const trial = await settings.freeTrial();
+      if (!trial.enabled) throw new DomainError('free_trial_off', 'The free trial is not offered at the moment.');
       return { offer: 'free-trial', redemptionId: null, country: account.country, credit: trial.credit, validityDays: trial.days, campaignName: null };
     }
     const pass = await passForActivation(account.id, request.redemptionId);

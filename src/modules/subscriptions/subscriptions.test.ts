@@ -1,16 +1,19 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { before, test } from 'node:test';
 import type { App } from '../../app.ts';
 import type { Config } from '../../config.ts';
 import { apiKeyHeader, createAccount, type TestAccount } from '../../testing/factories.ts';
 import { describeEachDatabase } from '../../testing/harness.ts';
-import { createPass, profileOf, activate, moveSubscription } from './subscriptions.testing.ts';
+import { createPass, profileOf, activate, enableFreeTrial, moveSubscription } from './subscriptions.testing.ts';
 
 async function signedUp(app: App, config: Config, options: { country?: string; verified?: boolean; displayName?: string } = {}): Promise<TestAccount> {
   return createAccount(app, config, { country: options.country ?? 'FI', verified: options.verified, displayName: options.displayName ?? 'Ada Lovelace' });
 }
 
 describeEachDatabase('subscriptions API', (ctx) => {
+  // The free trial is off until an operator turns it on; these tests sign up for it.
+  before(() => enableFreeTrial(ctx().app));
+
   test('activating a pass: 202 pending, a ledger grant, the redemption activated and a provisioning job, in one go', async () => {
     const { app, config } = ctx();
     const account = await signedUp(app, config);

@@ -50,9 +50,15 @@ export function activate(app: App, account: Pick<TestAccount, 'cookie'>, body: o
   return app.inject({ method: 'POST', url: '/api/v1/subscriptions', headers, payload: body as Record<string, unknown> });
 }
 
-/** The account's free trial, signed up through the subscriptions service (the account must be verified). */
+/** Turns the free trial on (it is off by default), keeping its credit and length unless given. */
+export async function enableFreeTrial(app: App, values: { credit?: { amount: number; currency: string }; days?: number } = {}): Promise<void> {
+  await app.services.settings.updateFreeTrial({ enabled: true, ...values }, systemActor);
+}
+
+/** The account's free trial, signed up through the subscriptions service (the account must be verified); turns the trial on first. */
 export async function signUpForTrial(app: App, accountId: string): Promise<string> {
   const { accounts, subscriptions } = app.services;
+  if (!(await app.services.settings.freeTrial()).enabled) await enableFreeTrial(app);
   const account = await accounts.findAccount(accountId);
   if (!account) throw new Error(`no account ${accountId}`);
   const profile = { firstName: 'Test', lastName: 'Person', email: account.email, country: account.country };
