@@ -13,6 +13,9 @@ const migrations: Record<string, Migration> = {
   '20261129T090000-redemptions-account-campaign': redemptionsAccountCampaign,
 };
 
+/** Every migration this version knows, in order. */
+export const knownMigrations: readonly string[] = Object.keys(migrations);
+
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
 export async function migrateToLatest(db: Db): Promise<string[]> {
