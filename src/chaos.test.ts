@@ -385,7 +385,7 @@ async function chaos(kind: 'sqlite' | 'postgres') {
   } finally {
     haproxy?.kill('SIGKILL');
     for (const member of members) member.process?.child.kill('SIGKILL');
-    await Promise.all(members.map((m) => m.process?.exited));
+    await Promise.all(members.flatMap((m) => (m.process ? [m.process.exited] : [])));
     await platform.close();
     await smtp?.close();
     await database?.drop().catch(() => {});
