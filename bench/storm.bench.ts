@@ -23,11 +23,12 @@ import { freePort } from '../src/testing/server.ts';
 import { measureDatabaseFloor } from './storm-floor.ts';
 import { formatCount, freshDatabase, postgresAdminUrl, type BenchReport } from './support.ts';
 
+/** How many recipients `seed` makes unless told. */
 const ACCOUNTS = Number(process.env.STORM_ACCOUNTS ?? 10_000);
 const CONCURRENCY = Number(process.env.STORM_CONCURRENCY ?? 200);
 const TRIVIAL_REQUESTS = Number(process.env.STORM_TRIVIAL_REQUESTS ?? 40_000);
 const TRIVIAL_WARMUP_REQUESTS = 5_000;
-const SECRET = 'bench-secret-bench-secret-bench-secret-0123456789';
+export const SECRET = 'bench-secret-bench-secret-bench-secret-0123456789';
 const root = new URL('..', import.meta.url).pathname;
 const PROVISIONING_POLL_MS = 250;
 const PROVISIONING_TIMEOUT_MS = 10 * 60 * 1000;
@@ -37,7 +38,7 @@ const FLOOR_TARGET = { sqlite: 0.6, postgres: 0.8 } as const;
 const PROVISIONED_WITHIN_S = 10;
 
 /** A seeded recipient: the code as printed and its keyed hash, and the session token (also as a cookie). */
-interface Recipient { code: string; codeHash: string; token: string; cookie: string; email: string }
+export interface Recipient { code: string; codeHash: string; token: string; cookie: string; email: string }
 
 export async function run(): Promise<BenchReport> {
   const targets: BenchReport['targets'] = [];
@@ -132,7 +133,7 @@ async function storm(label: string, databaseUrl: string, trivialPerSecond: numbe
 }
 
 /** Codes and verified accounts with sessions, written straight through repositories (not the slow password path). */
-async function seed(databaseUrl: string): Promise<Recipient[]> {
+export async function seed(databaseUrl: string, count = ACCOUNTS): Promise<Recipient[]> {
   const handle = connectDatabase(databaseUrl);
   const { db } = handle;
   await migrateToLatest(db);
@@ -143,9 +144,9 @@ async function seed(databaseUrl: string): Promise<Recipient[]> {
     id: campaignId, name: 'Storm', credit_amount: 10000, credit_currency: 'USD', validity_days: 30, redeem_by: '2099-12-31',
     countries: null, passes_per_account: 1, status: 'active', created_at: now, updated_at: now,
   }).execute();
-  await db.insertInto('code_batches').values({ id: batchId, campaign_id: campaignId, size: ACCOUNTS, created_at: now, created_by: 'bench' }).execute();
+  await db.insertInto('code_batches').values({ id: batchId, campaign_id: campaignId, size: count, created_at: now, created_by: 'bench' }).execute();
   const key = deriveKey(Buffer.from(SECRET), 'pass-codes');
-  const codes = generatePassCodes(ACCOUNTS);
+  const codes = generatePassCodes(count);
   const sessions = createSessionService({ db, clock: systemClock });
   const recipients: Recipient[] = [];
   for (let i = 0; i < codes.length; i += 1000) {
@@ -208,7 +209,7 @@ async function subscriptionCounts(db: ReturnType<typeof connectDatabase>['db']) 
   return { created, active: byStatus.active ?? 0, unsettled, byStatus };
 }
 
-async function redeemAndActivate(agent: Agent, port: number, recipient: Recipient): Promise<boolean> {
+export async function redeemAndActivate(agent: Agent, port: number, recipient: Recipient): Promise<boolean> {
   const redeemed = await post(agent, port, '/api/v1/redemptions', { code: recipient.code.toLowerCase(), country: 'FI' }, { cookie: recipient.cookie });
   if (redeemed.status !== 201) return false;
   const redemptionId = (JSON.parse(redeemed.body) as { id: string }).id;
@@ -222,7 +223,7 @@ function post(agent: Agent, port: number, path: string, body: unknown, headers: 
   return send(agent, port, 'POST', path, JSON.stringify(body), { 'content-type': 'application/json', ...headers });
 }
 
-function send(agent: Agent, port: number, method: string, path: string, body: string | undefined, headers: Record<string, string> = {}) {
+export function send(agent: Agent, port: number, method: string, path: string, body: string | undefined, headers: Record<string, string> = {}) {
   return new Promise<{ status: number; body: string }>((resolve, reject) => {
     const req = request({ agent, host: '127.0.0.1', port, method, path, headers }, (res) => {
       const chunks: Buffer[] = [];
@@ -268,7 +269,7 @@ async function measureTrivialRoute() {
   }
 }
 
-async function waitForReady(port: number, path = '/readyz') {
+export async function waitForReady(port: number, path = '/readyz') {
   const agent = new Agent({ keepAlive: false });
   for (let i = 0; i < 300; i++) {
     try {
