@@ -31,9 +31,9 @@ import { profileOf } from './modules/subscriptions/subscriptions.testing.ts';
 const HAPROXY = '/usr/sbin/haproxy';
 const haproxyMissing = spawnSync(HAPROXY, ['-v']).status === 0 ? undefined : 'HAProxy is missing (apt-get install haproxy): multi-process chaos tests skipped';
 const KILLS = Number(process.env.CHAOS_KILLS ?? 20);
-const KILL_EVERY_MS = Number(process.env.CHAOS_KILL_EVERY_MS ?? 1500);
+const KILL_EVERY_MS = Number(process.env.CHAOS_KILL_EVERY_MS ?? 1000);
 /** Accounts and codes seeded: more than the storm gets through while the kills go on. */
-const SEEDED = 800;
+const SEEDED = 500;
 const CLIENTS = 12;
 const PROVISIONER_SECRET = 'chaos-provisioner-secret-0123456789';
 const CREDIT = 2500;
