@@ -10,6 +10,8 @@ import { benchDir, type BenchModule } from './support.ts';
 
 const available = readdirSync(benchDir).filter((f) => f.endsWith('.bench.ts')).map((f) => f.slice(0, -'.bench.ts'.length)).sort();
 const requested = process.argv.slice(2);
+/** Run only when named: `npm run bench soak` takes half an hour. */
+const onlyWhenNamed = new Set(['soak']);
 const unknown = requested.filter((name) => !available.includes(name));
 if (unknown.length) {
   console.error(`unknown benchmark: ${unknown.join(', ')}; available: ${available.join(', ')}`);
@@ -17,7 +19,7 @@ if (unknown.length) {
 }
 
 let missed = 0;
-for (const name of requested.length ? requested : available) {
+for (const name of requested.length ? requested : available.filter((n) => !onlyWhenNamed.has(n))) {
   const bench = await import(join(benchDir, `${name}.bench.ts`)) as BenchModule;
   console.log(`\n== ${name}${bench.description ? `: ${bench.description}` : ''}`);
   const started = performance.now();

@@ -22,6 +22,7 @@ const skipped = [
   !process.env.TEST_DATABASE_URL && 'PostgreSQL suites: TEST_DATABASE_URL is not set (e.g. postgres://postgres@127.0.0.1:5432/test)',
   !process.env.TEST_REDIS_URL && 'Redis suites: TEST_REDIS_URL is not set (e.g. redis://127.0.0.1:6379)',
   !existsSync('/usr/bin/chromium') && 'browser suites: /usr/bin/chromium is missing (apt-get install chromium)',
+  !existsSync('/usr/sbin/haproxy') && 'multi-process chaos tests: /usr/sbin/haproxy is missing (apt-get install haproxy)',
   only.length > 0 && 'lint and boundary check: running chosen test files only (npm run lint, npm run check:boundaries)',
 ].filter(Boolean);
 for (const line of skipped) console.log(`skipping ${line}`);

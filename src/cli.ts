@@ -1,11 +1,13 @@
 // The `cloudpass` command. Every command reads the same configuration as `serve` and calls the same services.
 import { Command, CommanderError } from 'commander';
 import { ConfigError, loadConfig } from './config.ts';
+import { BackupError } from './db/backup.ts';
 import { connectDatabase } from './db/connect.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import { DomainError, ValidationError } from './lib/errors.ts';
 import { registerAdminCommands } from './cli/admin.ts';
 import { registerApiKeyCommands } from './cli/apikeys.ts';
+import { registerBackupCommands } from './cli/backup.ts';
 import { registerCampaignCommands } from './cli/campaigns.ts';
 import { registerCodeCommands } from './cli/codes.ts';
 import { withServices } from './cli/support.ts';
@@ -51,6 +53,7 @@ program.command('worker').description('work background jobs only (provisioning, 
 
 registerCampaignCommands(program, withServices);
 registerCodeCommands(program, withServices);
+registerBackupCommands(program);
 
 // commands:end — modules add their commands above this line
 
@@ -58,7 +61,7 @@ registerCodeCommands(program, withServices);
 export function describeFailure(error: unknown): string {
   if (error instanceof ConfigError) return error.message;
   if (error instanceof ValidationError) return `error: ${error.errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`;
-  if (error instanceof DomainError) return `error: ${error.message}`;
+  if (error instanceof DomainError || error instanceof BackupError) return `error: ${error.message}`;
   return `error: ${error instanceof Error ? error.message : String(error)}`;
 }
 

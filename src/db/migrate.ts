@@ -21,6 +21,9 @@ const migrations: Record<string, Migration> = {
   '20261202T190000-recipients': recipients,
 };
 
+/** Every migration this version knows, in order. */
+export const knownMigrations: readonly string[] = Object.keys(migrations);
+
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
 export async function migrateToLatest(db: Db): Promise<string[]> {

@@ -45,6 +45,8 @@ export async function startSmtpReceiver(port = 0): Promise<SmtpReceiver> {
       });
     },
   });
+  // A sender killed mid-message (the chaos tests kill processes) resets its connection: not our error.
+  server.on('error', () => {});
   await new Promise<void>((resolve, reject) => {
     server.server.once('error', reject);
     server.listen(port, '127.0.0.1', () => resolve());

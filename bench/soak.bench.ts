@@ -1,0 +1,99 @@
+// `npm run bench soak` (not part of a plain `npm run bench`): steady mixed traffic against one `cloudpass
+// serve` for SOAK_MINUTES (30 by default): redeem+activate pairs, subscription reads, page views. Each
+// minute it samples the server's resident memory (/proc) and event-loop delay (p99 from /metrics), and at
+// the end says how much each grew after the warm-up (the first SOAK_WARMUP_MINUTES, 5 by default, or a
+// fifth of a shorter run). Targets: no error, growth after warm-up ≤ 10%.
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { Agent } from 'node:http';
+import { join } from 'node:path';
+import { freePort } from '../src/testing/server.ts';
+import { redeemAndActivate, SECRET, seed, send, waitForReady, type Recipient } from './storm.bench.ts';
+import { freshDatabase, postgresAdminUrl, type BenchReport } from './support.ts';
+
+export const description = 'steady mixed traffic for SOAK_MINUTES (30): RSS and event-loop delay per minute, growth after warm-up';
+
+const MINUTES = Number(process.env.SOAK_MINUTES ?? 30);
+const WARMUP_MINUTES = Number(process.env.SOAK_WARMUP_MINUTES ?? Math.min(5, Math.max(1, Math.floor(MINUTES / 5))));
+/** Pairs a second, spread over the minute; with reads and pages beside them. */
+const PAIRS_PER_SECOND = Number(process.env.SOAK_PAIRS_PER_SECOND ?? 20);
+const METRICS_TOKEN = 'soak-metrics-token-0123456789';
+const root = new URL('..', import.meta.url).pathname;
+
+export async function run(): Promise<BenchReport> {
+  const kind = process.env.SOAK_DATABASE === 'postgres' && postgresAdminUrl() ? 'postgres' : 'sqlite';
+  const database = await freshDatabase(kind);
+  const recipients = await seed(database.url, Math.ceil(PAIRS_PER_SECOND * 60 * MINUTES * 1.05));
+  const port = await freePort();
+  const server = spawn(process.execPath, [join(root, 'bin/cloudpass.js'), 'serve'], {
+    env: {
+      ...process.env, DATABASE_URL: database.url, CLOUDPASS_SECRET: SECRET, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn',
+      PROVISION_DELAY_MS: '200', PUBLIC_URL: `http://127.0.0.1:${port}`, METRICS_TOKEN,
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+  const samples: { minute: number; rssMb: number; loopP99Ms: number; requests: number }[] = [];
+  let errors = 0;
+  let requests = 0;
+  try {
+    await waitForReady(port);
+    const started = Date.now();
+    let next = 0;
+    const done: Recipient[] = [];
+    const inFlight = new Set<Promise<void>>();
+    const track = (work: Promise<void>) => { inFlight.add(work); void work.finally(() => inFlight.delete(work)); };
+    const one = async () => {
+      const recipient = recipients[next++];
+      if (!recipient) return;
+      requests += 2;
+      if (await redeemAndActivate(agent, port, recipient).catch(() => false)) done.push(recipient);
+      else errors++;
+      // A reader beside each pair: the list of subscriptions, and a page.
+      const reader = done[Math.floor(Math.random() * done.length)];
+      if (reader) {
+        requests += 2;
+        const list = await send(agent, port, 'GET', '/api/v1/subscriptions', undefined, { cookie: reader.cookie }).catch(() => ({ status: 0 }));
+        const page = await send(agent, port, 'GET', '/portal', undefined, { cookie: reader.cookie }).catch(() => ({ status: 0 }));
+        if (list.status !== 200 || page.status !== 200) errors++;
+      }
+    };
+    for (let minute = 1; minute <= MINUTES; minute++) {
+      // An open loop: a fixed arrival rate, whatever the answers' latency.
+      const minuteEnds = started + minute * 60_000;
+      while (Date.now() < minuteEnds) {
+        track(one());
+        await new Promise((r) => setTimeout(r, 1000 / PAIRS_PER_SECOND));
+      }
+      const status = readFileSync(`/proc/${server.pid}/status`, 'utf8');
+      const rssMb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+      const metrics = await send(agent, port, 'GET', '/metrics', undefined, { authorization: `Bearer ${METRICS_TOKEN}` }).catch(() => ({ status: 0, body: '' }));
+      const loopP99Ms = Number(/^nodejs_eventloop_lag_p99_seconds (\S+)/m.exec(metrics.body)?.[1] ?? Number.NaN) * 1000;
+      samples.push({ minute, rssMb, loopP99Ms, requests });
+      console.log(`  minute ${minute}: RSS ${rssMb.toFixed(0)} MB, event-loop delay p99 ${loopP99Ms.toFixed(1)} ms, ${requests} requests, ${errors} errors`);
+    }
+    await Promise.all(inFlight);
+  } finally {
+    agent.destroy();
+    server.kill('SIGTERM');
+    await new Promise((resolve) => server.once('exit', resolve));
+    await database.drop().catch(() => {});
+  }
+  const afterWarmup = samples.filter((s) => s.minute >= WARMUP_MINUTES);
+  const growth = (pick: (s: typeof samples[number]) => number) => {
+    const first = afterWarmup[0];
+    const last = afterWarmup.at(-1);
+    return first && last && pick(first) > 0 ? (pick(last) - pick(first)) / pick(first) : 0;
+  };
+  const rssGrowth = growth((s) => s.rssMb);
+  const loopGrowth = growth((s) => s.loopP99Ms);
+  const short = MINUTES < 30 ? ` (a ${MINUTES}-minute run, SOAK_MINUTES; the target is for 30)` : '';
+  return {
+    lines: [`${kind}: ${requests} requests in ${MINUTES} min${short}; warm-up ${WARMUP_MINUTES} min`],
+    targets: [
+      { label: `no errors (${errors})`, met: errors === 0 },
+      { label: `RSS growth after warm-up ≤ 10% (${(rssGrowth * 100).toFixed(1)}%)`, met: rssGrowth <= 0.1 },
+      { label: `event-loop delay p99 growth after warm-up ≤ 10% (${(loopGrowth * 100).toFixed(1)}%)`, met: loopGrowth <= 0.1 },
+    ],
+  };
+}
