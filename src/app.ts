@@ -46,6 +46,7 @@ import { settingsRoutes } from './modules/settings/settings.routes.ts';
 import { provisioningRoutes } from './modules/provisioning/provisioning.routes.ts';
 import { supportRoutes } from './modules/support/support.routes.ts';
 import { supportPages } from './modules/support/support.pages.tsx';
+import { helpPages } from './modules/help/help.pages.tsx';
 
 export interface AppOptions {
   config: Config;
@@ -159,6 +160,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   await app.register(async (api) => auditRoutes(api, context), { prefix: '/api/v1' });
   await app.register(async (api) => supportRoutes(api, context), { prefix: '/api/v1' });
   await app.register(async (pages) => supportPages(pages, context));
+  await app.register(async (pages) => helpPages(pages, context));
   await app.register(async (pages) => homePages(pages, context));
   // routes:end — modules register their routes above this line, e.g. `await app.register(campaignRoutes(context), { prefix: '/api/v1' })`
 

@@ -28,6 +28,7 @@ import { createJobQueue, createJobService } from './modules/jobs/jobs.service.ts
 import type { HousekeepingTask } from './modules/jobs/housekeeping.ts';
 import { createPlatformRequests, createProvisioningService } from './modules/provisioning/provisioning.service.ts';
 import { createSupportService } from './modules/support/support.service.ts';
+import { createHelpService } from './modules/help/help.service.ts';
 
 export interface Infrastructure {
   config: Config;
@@ -78,9 +79,10 @@ export function createServices(infra: Infrastructure) {
     { name: 'idempotency keys', run: () => subscriptions.purgeIdempotencyKeys() },
     { name: 'finished jobs', run: () => jobs.purgeFinished() },
   ];
+  const help = createHelpService();
   // services:end — modules add their services above this line
   const close = async () => { for (const fn of closers) await fn(); };
-  return { db, config, clock, metrics: infra.metrics, redis: infra.redis, audit, apiKeys, sessions, campaigns, codes, subscriptionEvents, credit, settings, subscriptions, mail, accounts, organizationalAccounts, redemptions, organizations, organizationMembers, organizationDomains, organizationSignIn, jobs, provisioning, support, housekeeping, close };
+  return { db, config, clock, metrics: infra.metrics, redis: infra.redis, audit, apiKeys, sessions, campaigns, codes, subscriptionEvents, credit, settings, subscriptions, mail, accounts, organizationalAccounts, redemptions, organizations, organizationMembers, organizationDomains, organizationSignIn, jobs, provisioning, support, help, housekeeping, close };
 }
 
 export type Services = ReturnType<typeof createServices>;
