@@ -8,6 +8,11 @@ export type { HelpArticle } from './help-articles.ts';
 
 const SOURCE_LOCALE = 'en';
 const ARTICLES_DIR = new URL('./articles/', import.meta.url);
+/**
+ * Results scoring below this share of the best one are left out: with fuzzy and prefix matching, a query
+ * like "promo koodi" touches most articles through a word or two; the ones that answer it score far higher.
+ */
+const RELEVANT_SHARE = 0.2;
 
 export interface HelpSearchResult {
   query: string;
@@ -42,7 +47,8 @@ export function createHelpService(options: { folder?: URL } = {}) {
     const trimmed = query.trim();
     const index = indexes.get(localeOf(locale));
     const hits = index && trimmed ? index.search(trimmed) : [];
-    return { query: trimmed, articles: hits.map((hit) => get(hit.slug, locale)) };
+    const best = hits[0]?.score ?? 0;
+    return { query: trimmed, articles: hits.filter((hit) => hit.score >= best * RELEVANT_SHARE).map((hit) => get(hit.slug, locale)) };
   }
 
   return { list, get, search };
