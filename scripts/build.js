@@ -32,6 +32,7 @@ const EXTERNAL = ['argon2', 'better-sqlite3', 'pg', 'pg-native', 'ioredis', 'nod
 const COPIED = [
   { from: 'src/web/assets', to: 'assets' }, // web/assets.ts
   { from: 'src/i18n/messages', to: 'messages' }, // i18n/catalogue.ts
+  { from: 'src/modules/help/articles', to: 'articles' }, // modules/help/help.service.ts
 ];
 
 /**

@@ -58,6 +58,7 @@ import { apiKeyPages } from './modules/apikeys/apikeys.pages.tsx';
 import { settingsPages } from './modules/settings/settings.pages.tsx';
 import { recipientRoutes } from './modules/reports/recipients.routes.ts';
 import { recipientPages } from './modules/reports/recipients.pages.tsx';
+import { helpPages } from './modules/help/help.pages.tsx';
 
 export interface AppOptions {
   config: Config;
@@ -185,6 +186,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   await app.register(async (pages) => codePages(pages, context));
   await app.register(async (pages) => supportPages(pages, context));
   await app.register(async (api) => lifecycleRoutes(api, context), { prefix: '/api/v1' });
+  await app.register(async (pages) => helpPages(pages, context));
   await app.register(async (pages) => homePages(pages, context));
   await app.register(async (api) => apiKeyRoutes(api, context), { prefix: '/api/v1' });
   await app.register(async (pages) => apiKeyPages(pages, context));

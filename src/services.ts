@@ -31,6 +31,7 @@ import { createSupportService } from './modules/support/support.service.ts';
 import { createLifecycleService } from './modules/lifecycle/lifecycle.service.ts';
 import { createReportService } from './modules/reports/reports.service.ts';
 import { createRecipientService } from './modules/reports/recipients.service.ts';
+import { createHelpService } from './modules/help/help.service.ts';
 
 export interface Infrastructure {
   config: Config;
@@ -94,9 +95,10 @@ export function createServices(infra: Infrastructure) {
     { name: 'finished jobs', run: () => jobs.purgeFinished() },
   ];
   const recipients = createRecipientService({ db, clock, config, audit, mail, credit, accounts, subscriptions, redemptions, programName });
+  const help = createHelpService();
   // services:end — modules add their services above this line
   const close = async () => { for (const fn of closers) await fn(); };
-  return { db, config, clock, metrics: infra.metrics, redis: infra.redis, audit, apiKeys, sessions, campaigns, codes, subscriptionEvents, credit, settings, subscriptions, mail, accounts, organizationalAccounts, redemptions, organizations, organizationMembers, organizationDomains, organizationSignIn, jobs, provisioning, support, lifecycle, reports, recipients, housekeeping, close };
+  return { db, config, clock, metrics: infra.metrics, redis: infra.redis, audit, apiKeys, sessions, campaigns, codes, subscriptionEvents, credit, settings, subscriptions, mail, accounts, organizationalAccounts, redemptions, organizations, organizationMembers, organizationDomains, organizationSignIn, jobs, provisioning, support, lifecycle, reports, recipients, help, housekeeping, close };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -21,7 +21,9 @@ const sections: ReadonlyArray<{ href: string; label: MessageKey }> = [
 export function Console(props: { ctx: PageContext; current: string; title: string; children?: ComponentChildren }) {
   const { t } = useT();
   return (
-    <Layout title={props.title} account={props.ctx.account} csrfToken={props.ctx.csrfToken} width="wide">
+    // The recipients' help search stays out of the console: its own pages have search boxes of their own
+    // (recipients by email), and two "Search" buttons on one page would be ambiguous.
+    <Layout title={props.title} account={props.ctx.account} csrfToken={props.ctx.csrfToken} width="wide" search={false}>
       <p class="console-eyebrow">{t('console.eyebrow')}</p>
       <h1>{props.title}</h1>
       <nav class="console-nav" aria-label={t('console.nav.label')}>

@@ -1,6 +1,7 @@
 import type { ComponentChildren, JSX } from 'preact';
 import { translator } from '../i18n/catalogue.ts';
 import { CsrfField } from './components.tsx';
+import { HelpSearchForm } from './help-links.tsx';
 import { usePageEnv, useT } from './page-env.ts';
 
 export interface LayoutAccount {
@@ -19,6 +20,8 @@ export interface LayoutProps {
   csrfToken?: string;
   /** 'narrow' (default, ~36rem) suits forms; 'wide' (~64rem) suits tables and dashboards. */
   width?: 'narrow' | 'wide';
+  /** The "Search help" box in the header; the help pages, which have their own, leave it out. */
+  search?: boolean;
   children?: ComponentChildren;
 }
 
@@ -44,7 +47,7 @@ export function Layout(props: LayoutProps): JSX.Element {
       </head>
       <body>
         <a class="skip-link" href="#main">{i18n.t('layout.skipLink')}</a>
-        <SiteHeader account={props.account ?? null} csrfToken={props.csrfToken} />
+        <SiteHeader account={props.account ?? null} csrfToken={props.csrfToken} search={props.search ?? true} />
         <main id="main" tabindex={-1} class={`main container container--${props.width ?? 'narrow'}`}>
           {props.children}
         </main>
@@ -54,7 +57,7 @@ export function Layout(props: LayoutProps): JSX.Element {
   );
 }
 
-function SiteHeader(props: { account: LayoutAccount | null; csrfToken?: string }) {
+function SiteHeader(props: { account: LayoutAccount | null; csrfToken?: string; search: boolean }) {
   const { account } = props;
   return (
     <header class="site-header">
@@ -63,6 +66,7 @@ function SiteHeader(props: { account: LayoutAccount | null; csrfToken?: string }
         {account ? <SignedInNav account={account} /> : <SignedOutNav />}
         {account ? <AccountChip account={account} /> : null}
         {account ? <SignOutForm csrfToken={props.csrfToken} /> : null}
+        {props.search ? <HelpSearchForm variant="header" /> : null}
       </div>
     </header>
   );
@@ -146,6 +150,7 @@ function SiteFooter() {
         <nav aria-label={t('layout.footer.label')}>
           <ul class="site-footer__list">
             <li><a href="/support/new">{t('layout.footer.support')}</a></li>
+            <li><a href="/help">{t('layout.footer.help')}</a></li>
             <li><a href="/redeem">{t('layout.footer.redeem')}</a></li>
             {branding.privacyUrl ? <li><a href={branding.privacyUrl}>{t('layout.footer.privacy')}</a></li> : null}
             {branding.termsUrl ? <li><a href={branding.termsUrl}>{t('layout.footer.terms')}</a></li> : null}

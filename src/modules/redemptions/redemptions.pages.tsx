@@ -15,6 +15,7 @@ import {
   type FieldErrors,
 } from '../../web/components.tsx';
 import { countryName } from '../../lib/countries.ts';
+import { HelpLink } from '../../web/help-links.tsx';
 import { Layout } from '../../web/layout.tsx';
 import { sendPage } from '../../web/render.ts';
 import type { Session } from '../sessions/sessions.service.ts';
@@ -248,6 +249,7 @@ function RedeemPage(props: {
             hint="16 letters and digits, as printed on your pass. Lower case, spaces and hyphens are fine."
             autocomplete="off" autoCapitalize="characters" spellcheck={false} inputMode="text" maxLength={40}
           />
+          {errors.code ? <HelpLink slug="promo-code" anchor={refusal?.code === 'invalid_code' ? 'unknown' : 'typo'} label="help.link.typo" /> : null}
           <Button>Submit</Button>
         </Form>
       </Card>
@@ -260,11 +262,13 @@ function AlreadyUsedHelp(props: { signedIn: boolean }) {
     <Alert kind="info" title="Redeemed it with another account?">
       <p>Sign in with that account and enter the code again to continue where you left off.</p>
       <p><a href="/redeem/switch-account">Use another account</a></p>
+      <HelpLink slug="promo-code" anchor="already-used" label="help.link.alreadyUsed" />
     </Alert>
   ) : (
     <Alert kind="info" title="Did you redeem it yourself?">
       <p>Sign in with the account you used: you will continue where you left off.</p>
       <p><a href="/signin">Sign in to continue</a></p>
+      <HelpLink slug="promo-code" anchor="already-used" label="help.link.alreadyUsed" />
     </Alert>
   );
 }
@@ -293,6 +297,7 @@ function SignInPage(props: { ctx: PageContext; pass?: CodeCheck; refusal?: FormR
       {props.refusal ? (
         <Alert kind="info" title={props.refusal.message}>
           <p>If you redeemed it yourself, sign in with that account to continue where you left off.</p>
+          <HelpLink slug="promo-code" anchor="already-used" label="help.link.alreadyUsed" />
         </Alert>
       ) : (
         <Alert kind="success" title="Your code is valid" />
@@ -358,6 +363,7 @@ function RefusedPage(props: { ctx: PageContext; refusal: FormRefusal; signedIn: 
       {refusal.code === 'pass_limit_reached' || refusal.code === 'code_already_used' ? (
         <p>If you have another account that should receive this pass, sign in with that one.</p>
       ) : null}
+      {refusal.code === 'code_already_used' ? <HelpLink slug="promo-code" anchor="already-used" label="help.link.alreadyUsed" /> : null}
       <Actions>
         <LinkButton href="/redeem">Enter another code</LinkButton>
         {props.signedIn ? <LinkButton href="/redeem/switch-account" kind="secondary">Use another account</LinkButton> : null}

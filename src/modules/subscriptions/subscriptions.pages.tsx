@@ -16,6 +16,7 @@ import {
   type FieldErrors,
 } from '../../web/components.tsx';
 import { countryName } from '../../lib/countries.ts';
+import { HelpLink } from '../../web/help-links.tsx';
 import { Layout } from '../../web/layout.tsx';
 import { useT } from '../../web/page-env.ts';
 import { sendPage } from '../../web/render.ts';
@@ -297,6 +298,7 @@ function ProfileForm(props: ProfileFormProps) {
       )}
       <FormErrorSummary errors={fieldErrors} />
       {formError ? <Alert kind="error" title="This did not work">{formError}</Alert> : null}
+      {formError || Object.values(fieldErrors).some(Boolean) ? <HelpLink slug="activate" anchor="match" label="help.link.activation" /> : null}
       <Form action={props.action} csrfToken={props.ctx.csrfToken} aria-label="Your details" class="profile-form">
         <input type="hidden" name="idempotencyKey" value={props.idempotencyKey} />
         <div class="profile-form__names">
@@ -433,6 +435,7 @@ function StatusPage(props: {
           <LinkButton href="/portal" kind="secondary">Your subscriptions</LinkButton>
         </Actions>
       ) : null}
+      {subscription.status === 'failed' ? <HelpLink slug="status" anchor="failed" label="help.link.failed" /> : null}
       <Card title={subscription.name} class="subscription-details">
         <SubscriptionFacts subscription={subscription} />
       </Card>
@@ -502,6 +505,7 @@ function PortalPage(props: { ctx: PageContext; subscriptions: SubscriptionView[]
       {waiting.map((pass) => (
         <Alert kind="info" title={`${pass.campaign.name} is waiting to be activated`}>
           <p>You redeemed this pass but have not signed up for its subscription yet. <a href={`/activate/${encodeURIComponent(pass.redemptionId)}`}>Activate {pass.campaign.name}</a></p>
+          <HelpLink slug="activate" anchor="pending" label="help.link.pending" />
         </Alert>
       ))}
       {subscriptions.length === 0 ? <EmptyPortal hasWaiting={waiting.length > 0} /> : (
