@@ -78,7 +78,10 @@ export async function buildApp(options: AppOptions): Promise<App> {
   app.addHook('onClose', async () => { await services.close(); redis?.disconnect(); });
 
   await app.register(cookie);
-  registerLocale(app, { secure: config.publicUrl.protocol === 'https:' });
+  registerLocale(app, {
+    secure: config.publicUrl.protocol === 'https:',
+    remember: (accountId, locale) => services.accounts.rememberLocale(accountId, locale),
+  });
   await app.register(formbody);
   await app.register(helmet, {
     contentSecurityPolicy: {

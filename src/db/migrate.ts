@@ -4,6 +4,7 @@ import * as initialSchema from './migrations/20261127T100000-initial-schema.ts';
 import * as jobsFirstAttempt from './migrations/20261127T150000-jobs-first-attempt.ts';
 import * as organizationSignIn from './migrations/20261128T090000-organization-sign-in.ts';
 import * as redemptionsAccountCampaign from './migrations/20261129T090000-redemptions-account-campaign.ts';
+import * as accountLocale from './migrations/20261202T190000-account-locale.ts';
 
 // Listed here rather than read from the folder, so migrations load the same under tsx, tests and bundlers.
 const migrations: Record<string, Migration> = {
@@ -11,6 +12,7 @@ const migrations: Record<string, Migration> = {
   '20261127T150000-jobs-first-attempt': jobsFirstAttempt,
   '20261128T090000-organization-sign-in': organizationSignIn,
   '20261129T090000-redemptions-account-campaign': redemptionsAccountCampaign,
+  '20261202T190000-account-locale': accountLocale,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

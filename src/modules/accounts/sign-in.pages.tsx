@@ -41,6 +41,7 @@ export async function signInPages(app: FastifyInstance, context: ModuleContext) 
 
   async function signInAndRedirect(request: FastifyRequest, reply: FastifyReply, account: AccountView) {
     const { token, session } = await sessions.signIn(request.session ?? undefined, account.id);
+    await accounts.rememberLocale(account.id, request.pageEnv.i18n.locale);
     context.cookies.setSessionCookie(reply, token);
     const { returnTo, pendingChoice: _pending, ...rest } = session.data;
     await sessions.saveData(session, rest);
