@@ -101,7 +101,11 @@ export async function buildApp(options: AppOptions): Promise<App> {
   // Pages render with the branding last read; read it once now so the first page already has it (a
   // database without migrations yet answers with the default).
   await services.settings.branding().catch(() => undefined);
-  registerLocale(app, { secure: config.publicUrl.protocol === 'https:', branding: () => pageBranding(services.settings.currentBranding()) });
+  registerLocale(app, {
+    secure: config.publicUrl.protocol === 'https:',
+    branding: () => pageBranding(services.settings.currentBranding()),
+    remember: (accountId, locale) => services.accounts.rememberLocale(accountId, locale),
+  });
   await app.register(formbody);
   await app.register(helmet, {
     contentSecurityPolicy: {

@@ -8,6 +8,7 @@ import * as usageAndLifecycle from './migrations/20261202T180000-usage-and-lifec
 import * as mailSealedSecrets from './migrations/20261202T190000-mail-sealed-secrets.ts';
 import * as consoleIndexes from './migrations/20261202T190000-console-indexes.ts';
 import * as recipients from './migrations/20261202T190000-recipients.ts';
+import * as accountLocale from './migrations/20261202T190000-account-locale.ts';
 
 // Listed here rather than read from the folder, so migrations load the same under tsx, tests and bundlers.
 const migrations: Record<string, Migration> = {
@@ -19,6 +20,7 @@ const migrations: Record<string, Migration> = {
   '20261202T190000-mail-sealed-secrets': mailSealedSecrets,
   '20261202T190000-console-indexes': consoleIndexes,
   '20261202T190000-recipients': recipients,
+  '20261202T190000-account-locale': accountLocale,
 };
 
 /** Every migration this version knows, in order. */

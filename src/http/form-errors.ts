@@ -2,6 +2,8 @@
 // each domain error is about; a page catches what its service threw, asks `refusalOf` for the refusal,
 // and renders its form again with the messages beside their fields and what was typed kept.
 import type { FastifyReply } from 'fastify';
+import { translator, type Translator } from '../i18n/catalogue.ts';
+import { errorText } from '../i18n/error-text.ts';
 import { DomainError, TooManyAttemptsError, type ErrorCode, type FieldError } from '../lib/errors.ts';
 import type { FieldErrors } from '../web/components.tsx';
 import { statusOf } from './problem.ts';
@@ -10,7 +12,7 @@ export interface FormRefusal {
   code: ErrorCode;
   /** The status the page answers with, the same as the API's for this code. */
   status: number;
-  /** What went wrong, for the top of the form. */
+  /** What went wrong, for the top of the form, in the visitor's language. */
   message: string;
   /** Messages by form field: a validation error's fields, or the one field the code is about. */
   fields: FieldErrors;
@@ -55,14 +57,41 @@ export interface RefusalOptions {
 export function refusalOf(error: unknown, reply: FastifyReply, options: RefusalOptions = {}): FormRefusal {
   if (!(error instanceof DomainError) || NOT_FOR_FORMS.has(error.code) || statusOf(error.code) >= 500) throw error;
   if (error instanceof TooManyAttemptsError) reply.header('retry-after', String(error.retryAfterSeconds));
+  const i18n = reply.request?.pageEnv?.i18n ?? translator('en');
   const special = options.codes?.[error.code];
-  const message = special?.message ?? error.message;
+  const message = special?.message ?? messageOf(error, i18n);
   const rename = (path: string) => options.paths?.[path] ?? path;
   const fields: FieldErrors = {};
   const listed = (error.extra.errors as FieldError[] | undefined) ?? [];
-  for (const e of listed) fields[rename(e.path)] ??= e.message;
+  for (const e of listed) fields[rename(e.path)] ??= errorText(i18n, e.message);
   const field = special?.field ?? FIELD_OF_CODE[error.code];
   if (listed.length === 0 && field) fields[rename(field)] = message;
   const extra = error instanceof TooManyAttemptsError ? { ...error.extra, retryAfterSeconds: error.retryAfterSeconds } : error.extra;
   return { code: error.code, status: statusOf(error.code), message, fields, extra };
+}
+
+/** A domain error's message in the visitor's language; the values it carries are put in that language too. */
+function messageOf(error: DomainError, i18n: Translator): string {
+  const { extra } = error;
+  if (i18n.locale === 'en') return error.message;
+  switch (error.code) {
+    case 'too_many_attempts':
+      if (error.message.startsWith('Too many promo codes') && error instanceof TooManyAttemptsError) {
+        return i18n.t('refusal.tooManyCodes', { minutes: Math.max(1, Math.ceil(error.retryAfterSeconds / 60)) });
+      }
+      break;
+    case 'pass_limit_reached':
+      if (typeof extra.passesPerAccount === 'number') return i18n.t('refusal.passLimitReached', { max: extra.passesPerAccount });
+      break;
+    case 'code_expired':
+      if (extra.reason === 'redeem_by_passed' && typeof extra.redeemBy === 'string') return i18n.t('refusal.redeemByPassed', { date: i18n.date(extra.redeemBy) });
+      break;
+    case 'country_not_eligible': {
+      const english = /^This pass is not available in (.+)\.$/.exec(error.message)?.[1];
+      const country = translator('en').countries().find((c) => c.name === english);
+      if (country) return i18n.t('refusal.countryNotEligible', { country: i18n.country(country.code) });
+      break;
+    }
+  }
+  return errorText(i18n, error.message, error.code);
 }

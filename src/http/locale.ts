@@ -26,7 +26,11 @@ export function localeOf(request: Pick<FastifyRequest, 'cookies' | 'headers'>): 
   return isLocale(negotiated) ? negotiated : SOURCE_LOCALE;
 }
 
-export function registerLocale(app: FastifyInstance, deps: { secure: boolean; branding?: () => Branding }) {
+export function registerLocale(app: FastifyInstance, deps: {
+  secure: boolean; branding?: () => Branding;
+  /** Remembers a signed-in person's choice for their emails. */
+  remember?: (accountId: string, locale: string) => Promise<void>;
+}) {
   app.decorateRequest('pageEnv', null as unknown as PageEnv);
   app.addHook('onRequest', async (request) => {
     request.pageEnv = pageEnv({ locale: localeOf(request), branding: deps.branding?.(), path: request.url });
@@ -43,6 +47,8 @@ export function registerLocale(app: FastifyInstance, deps: { secure: boolean; br
     const back = safeReturnTo(request.query.returnTo) ?? '/';
     if (isLocale(request.params.locale)) {
       reply.setCookie(LANGUAGE_COOKIE, request.params.locale, { path: '/', sameSite: 'lax', httpOnly: true, secure: deps.secure, maxAge: YEAR_SECONDS });
+      const accountId = (request as { account?: { id: string } | null }).account?.id;
+      if (accountId) await deps.remember?.(accountId, request.params.locale);
     }
     return reply.redirect(back, 303);
   });

@@ -1,5 +1,5 @@
 import type { ComponentChildren } from 'preact';
-import { countryList } from '../lib/countries.ts';
+import { useT } from './page-env.ts';
 
 /** Field name → message; the keys are the names of the inputs they belong to. */
 export type FieldErrors = Partial<Record<string, string>>;
@@ -78,7 +78,7 @@ function Field(props: FieldBase & { wiring: FieldWiring; children: ComponentChil
       {props.hint ? <p class="field__hint" id={w.hintId}>{props.hint}</p> : null}
       {props.error ? (
         <p class="field__error" id={w.errorId}>
-          <span class="visually-hidden">Error: </span>
+          <span class="visually-hidden">{useT().t('form.errorPrefix')} </span>
           {props.error}
         </p>
       ) : null}
@@ -191,13 +191,15 @@ export interface CountrySelectProps extends Omit<SelectFieldProps, 'name' | 'lab
   only?: readonly string[] | null;
 }
 
-export function CountrySelect({ only, name = 'country', label = 'Country', ...rest }: CountrySelectProps) {
+/** Countries named and sorted in the page's language. */
+export function CountrySelect({ only, name = 'country', label, ...rest }: CountrySelectProps) {
+  const i18n = useT();
   const allowed = only ? new Set(only) : null;
-  const options = countryList
+  const options = i18n.countries()
     .filter((c) => !allowed || allowed.has(c.code))
     .map((c) => ({ value: c.code, label: c.name }));
   return (
-    <SelectField placeholder="Select a country" autocomplete="country" {...rest} name={name} label={label} options={options} />
+    <SelectField placeholder={i18n.t('form.selectCountry')} autocomplete="country" {...rest} name={name} label={label ?? i18n.t('form.country')} options={options} />
   );
 }
 
@@ -207,7 +209,7 @@ export function FormErrorSummary(props: { errors: FieldErrors; title?: string })
   return (
     // Focused on load, so keyboard and screen reader users start at the list of what to fix.
     <div class="error-summary" role="alert" aria-labelledby="error-summary-title" tabindex={-1} autofocus>
-      <h2 class="error-summary__title" id="error-summary-title">{props.title ?? 'There is a problem'}</h2>
+      <h2 class="error-summary__title" id="error-summary-title">{props.title ?? useT().t('form.errorSummary')}</h2>
       <ul class="error-summary__list">
         {entries.map(([name, message]) => (
           <li><a href={`#${fieldId(name)}`}>{message}</a></li>
@@ -292,8 +294,9 @@ export function Badge(props: { status: string; label?: string }) {
 
 /** A progress indicator for a multi-step flow; `current` is the 0-based index of the step shown. */
 export function Steps(props: { steps: readonly string[]; current: number; label?: string }) {
+  const { t } = useT();
   return (
-    <ol class="steps" aria-label={props.label ?? 'Progress'}>
+    <ol class="steps" aria-label={props.label ?? t('steps.label')}>
       {props.steps.map((step, i) => {
         const state = i < props.current ? 'done' : i === props.current ? 'current' : 'todo';
         return (
@@ -301,7 +304,7 @@ export function Steps(props: { steps: readonly string[]; current: number; label?
             <span class="steps__marker" aria-hidden="true">{state === 'done' ? '✓' : i + 1}</span>
             <span class="steps__label">
               {step}
-              {state === 'done' ? <span class="visually-hidden"> (done)</span> : null}
+              {state === 'done' ? <span class="visually-hidden"> {t('steps.done')}</span> : null}
             </span>
           </li>
         );
@@ -356,7 +359,9 @@ export function formatMoney(money: MoneyValue, locale = 'en'): string {
   }
 }
 
+/** An amount in the page's language unless a locale is given. */
 export function Money(props: MoneyValue & { locale?: string }) {
-  return <span class="money">{formatMoney(props, props.locale)}</span>;
+  const locale = useT().locale;
+  return <span class="money">{formatMoney(props, props.locale ?? locale)}</span>;
 }
 

@@ -14,6 +14,8 @@ export interface AccountView {
   organizationRole: 'admin' | 'member' | null;
   /** False for members who only ever signed in through their organization's single sign-on. */
   hasPassword: boolean;
+  /** The language of this person's emails: the one they last used on the pages. */
+  locale?: string | null;
 }
 
 export function toAccountView(row: AccountRow): AccountView {
@@ -28,6 +30,7 @@ export function toAccountView(row: AccountRow): AccountView {
     operatorAdmin: row.operator_admin === 1,
     organizationRole: row.organization_role,
     hasPassword: row.password_hash !== null,
+    locale: row.locale,
   };
 }
 

@@ -1,37 +1,42 @@
-// The emails accounts send. Links are absolute, built from PUBLIC_URL.
+// The emails accounts send, in the language the person last used on the pages. Links are absolute, built
+// from PUBLIC_URL.
+import { translator } from '../../i18n/catalogue.ts';
 import { htmlMail, mailLink } from '../mail/mail-layout.ts';
 import type { MailMessage } from '../mail/mail.service.ts';
 import type { AccountView } from './account-view.ts';
 
 export function verifyEmail(publicUrl: URL, account: AccountView, token: string, programName = 'cloudpass'): MailMessage {
+  const { t, locale } = translator(account.locale ?? 'en');
   const href = mailLink(publicUrl, '/verify-email', { token });
-  const hello = `Hello ${account.displayName},`;
-  const intro = `Confirm your email address to finish creating your ${programName} account.`;
-  const outro = 'The link works once and for 48 hours. If you did not create an account, ignore this email.';
+  const hello = t('mail.hello', { name: account.displayName });
+  const intro = t('mail.verify.intro', { program: programName });
+  const outro = t('mail.verify.outro');
   return {
     to: account.email,
-    subject: 'Confirm your email address',
+    subject: t('mail.verify.subject'),
     text: `${hello}\n\n${intro}\n\n${href}\n\n${outro}\n`,
     // The token opens the account: the outbox keeps it only sealed, until delivered.
     secrets: [token],
-    html: htmlMail([hello, intro], { href, label: 'Confirm email address' }, [outro]),
+    html: htmlMail([hello, intro], { href, label: t('mail.verify.button') }, [outro], locale),
   };
 }
 
 export function resetPassword(publicUrl: URL, account: AccountView, token: string, programName = 'cloudpass'): MailMessage {
+  const { t, locale } = translator(account.locale ?? 'en');
   const href = mailLink(publicUrl, '/reset-password', { token });
-  const which = account.kind === 'personal'
-    ? 'your personal account'
-    : `your work or school account at ${account.organization?.name ?? 'your organization'}`;
-  const hello = `Hello ${account.displayName},`;
-  const intro = `Someone asked to reset the password of ${which} (${account.email}). Choose a new password here:`;
-  const outro = 'The link works once and for one hour. If you did not ask for this, ignore this email: your password stays as it is.';
+  const hello = t('mail.hello', { name: account.displayName });
+  const intro = account.kind === 'personal'
+    ? t('mail.reset.introPersonal', { email: account.email })
+    : account.organization
+      ? t('mail.reset.introOrganizational', { email: account.email, organization: account.organization.name })
+      : t('mail.reset.introOrganizationalUnnamed', { email: account.email });
+  const outro = t('mail.reset.outro');
   return {
     to: account.email,
-    subject: `Reset your ${programName} password`,
+    subject: t('mail.reset.subject', { program: programName }),
     text: `${hello}\n\n${intro}\n\n${href}\n\n${outro}\n`,
     // The token opens the account: the outbox keeps it only sealed, until delivered.
     secrets: [token],
-    html: htmlMail([hello, intro], { href, label: 'Choose a new password' }, [outro]),
+    html: htmlMail([hello, intro], { href, label: t('mail.reset.button') }, [outro], locale),
   };
 }

@@ -39,6 +39,12 @@ export async function updateAccount(db: DbOrTrx, id: string, changes: Updateable
   return Number(result.numUpdatedRows) === 1;
 }
 
+/** Writes only a change, so signing in again in the same language costs a read of the index, not a write. */
+export async function updateLocale(db: DbOrTrx, id: string, locale: string): Promise<void> {
+  await db.updateTable('accounts').set({ locale }).where('id', '=', id)
+    .where((eb) => eb.or([eb('locale', 'is', null), eb('locale', '!=', locale)])).execute();
+}
+
 /** Sets the verification time only once; false when it was already verified. */
 export async function markEmailVerified(db: DbOrTrx, id: string, at: string): Promise<boolean> {
   const result = await db.updateTable('accounts').set({ email_verified_at: at, updated_at: at })

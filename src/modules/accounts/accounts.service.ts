@@ -18,6 +18,7 @@ import type { MailService } from '../mail/mail.service.ts';
 import { toAccountView, type AccountView } from './account-view.ts';
 import * as repo from './accounts.repository.ts';
 import type { AccountKind, AccountTokenPurpose } from './accounts.table.ts';
+import { isLocale } from '../../i18n/catalogue.ts';
 import * as mails from './accounts.mails.ts';
 import { assertPasswordAllowed, hashPassword, MAX_PASSWORD_LENGTH, verifyAgainstDummy, verifyPassword } from './passwords.ts';
 import { createSignInThrottle, type SignInThrottleOptions } from './sign-in-throttle.ts';
@@ -34,6 +35,8 @@ export interface PersonalAccountInput {
   password: string;
   displayName: string;
   country: string;
+  /** The language the person signs up in; their emails are written in it. */
+  locale?: string;
 }
 
 export interface Credentials {
@@ -133,7 +136,7 @@ export function createAccountService(deps: {
           id, kind: 'personal', organization_id: null, organization_role: null, email,
           email_normalized: repo.normalizeEmail(email), display_name: input.displayName.trim(),
           country: input.country.trim().toUpperCase(), password_hash: passwordHash, email_verified_at: null,
-          operator_admin: 0, oidc_subject: null, created_at: now, updated_at: now,
+          operator_admin: 0, oidc_subject: null, locale: knownLocale(input.locale), created_at: now, updated_at: now,
         });
         await audit.record(trx, actor ?? { type: 'account', id, label: email }, 'account.created', 'account', id, { kind: 'personal' });
         return issueToken(trx, id, 'verify_email', VERIFY_EMAIL_TTL_MS);
@@ -317,6 +320,12 @@ export function createAccountService(deps: {
     return view(db, accountId);
   }
 
+  /** The language the person is using now (signing in, switching language): their next emails are in it. */
+  async function rememberLocale(accountId: string, locale: string): Promise<void> {
+    const known = knownLocale(locale);
+    if (known) await repo.updateLocale(db, accountId, known);
+  }
+
   // ---- operator admins ------------------------------------------------------------
 
   /** A verified personal account with operator rights; an existing personal account is promoted and gets this password. */
@@ -362,11 +371,13 @@ export function createAccountService(deps: {
   return {
     issueToken, consumeToken, tokenHolder, createPersonalAccount, mailVerificationLink, verifyEmail, resendVerification, setPassword,
     requestPasswordReset, confirmPasswordReset, changePassword, authenticate, resolveChoice, rememberDevice, findAccount,
-    updateProfile, createOperatorAdmin, operatorAdminEmails,
+    updateProfile, createOperatorAdmin, operatorAdminEmails, rememberLocale,
   };
 }
 
 export type AccountService = ReturnType<typeof createAccountService>;
+
+const knownLocale = (locale: string | undefined): string | null => (isLocale(locale) ? locale : null);
 
 function matchesChoice(row: repo.AccountRow, choice: { accountKind?: AccountKind; organizationId?: string }): boolean {
   if (choice.accountKind && row.kind !== choice.accountKind) return false;

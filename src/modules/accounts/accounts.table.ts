@@ -1,3 +1,5 @@
+import type { ColumnType } from 'kysely';
+
 export type AccountKind = 'personal' | 'organizational';
 export type OrganizationRole = 'admin' | 'member';
 export type AccountTokenPurpose = 'verify_email' | 'reset_password' | 'invite';
@@ -17,6 +19,8 @@ export interface AccountTable {
   /** 1 for operator admins (cloudpass admin create), 0 otherwise. */
   operator_admin: number;
   oidc_subject: string | null;
+  /** The language the person last used on the pages (en, fi …); their emails are written in it. Null: English. */
+  locale: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: string;
   updated_at: string;
 }

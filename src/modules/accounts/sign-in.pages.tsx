@@ -44,6 +44,7 @@ export async function signInPages(app: FastifyInstance, context: ModuleContext) 
   /** `email` is what the person typed with the password that proved it: its browser is remembered for it. */
   async function signInAndRedirect(request: FastifyRequest, reply: FastifyReply, account: AccountView, email: string) {
     const { token, session } = await sessions.signIn(request.session ?? undefined, account.id);
+    await accounts.rememberLocale(account.id, request.pageEnv.i18n.locale);
     context.cookies.setSessionCookie(reply, token);
     setDeviceCookie(reply, accounts.rememberDevice(email), context.config.publicUrl.protocol === 'https:');
     const { returnTo, pendingChoice: _pending, ...rest } = session.data;

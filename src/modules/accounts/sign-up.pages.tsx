@@ -33,7 +33,7 @@ export async function signUpPages(app: FastifyInstance, context: ModuleContext) 
     const ctx = await context.pages.pageContext(request, reply);
     const form = { email: formValue(request.body, 'email'), displayName: formValue(request.body, 'displayName'), country: formValue(request.body, 'country') };
     try {
-      const account = await accounts.createPersonalAccount({ ...form, password: formValue(request.body, 'password') });
+      const account = await accounts.createPersonalAccount({ ...form, password: formValue(request.body, 'password'), locale: request.pageEnv.i18n.locale });
       const { token } = await sessions.signIn(request.session ?? undefined, account.id);
       context.cookies.setSessionCookie(reply, token);
       return reply.redirect('/signup/check-email', 303);

@@ -34,7 +34,7 @@ export async function memberPages(app: FastifyInstance, context: ModuleContext) 
     try {
       const member = await members.addMember(page.organizationId, {
         email: values.email, displayName: values.displayName, country: values.country,
-        role: values.role === 'admin' ? 'admin' : 'member',
+        role: values.role === 'admin' ? 'admin' : 'member', locale: request.pageEnv.i18n.locale,
       }, viewerOf(request), actorOf(request));
       return await adminPage.redirectWithNotice(reply, page.ctx, `We sent an invitation to ${member.email}. They appear as invited until they set a password.`);
     } catch (error) {
@@ -96,6 +96,7 @@ export async function memberPages(app: FastifyInstance, context: ModuleContext) 
     try {
       const account = await members.acceptInvitation(token, formValue(request.body, 'password'));
       const { token: sessionToken, session } = await sessions.signIn(request.session ?? undefined, account.id);
+      await context.services.accounts.rememberLocale(account.id, request.pageEnv.i18n.locale);
       context.cookies.setSessionCookie(reply, sessionToken);
       await sessions.saveData(session, { ...session.data, notice: `Welcome to ${account.organization?.name ?? 'your organization'}. Your password is set and your email is verified.` });
       return reply.redirect(account.organizationRole === 'admin' ? '/organization' : '/account', 303);

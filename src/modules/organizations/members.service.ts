@@ -23,6 +23,8 @@ export interface MemberInput {
   displayName: string;
   country: string;
   role?: OrganizationRole;
+  /** The language of the invitation: the inviting admin's (the invited person has used none yet). */
+  locale?: string;
 }
 
 export interface MemberServiceDeps {
@@ -86,6 +88,7 @@ export function createMemberService(deps: MemberServiceDeps) {
       to: email, displayName: input.displayName.trim(), organizationName: organization.name,
       invitedBy: viewer.account?.displayName ?? null, token: added.token, oidcConfigured: organization.oidc_issuer !== null,
       programName: deps.programName?.(),
+      locale: input.locale,
     }));
     return toMemberView(member!);
   }

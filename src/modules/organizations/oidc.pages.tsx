@@ -137,6 +137,7 @@ export async function oidcPages(app: FastifyInstance, context: ModuleContext) {
 
   async function signInAndRedirect(request: FastifyRequest, reply: FastifyReply, accountId: string) {
     const { token, session } = await sessions.signIn(request.session ?? undefined, accountId);
+    await context.services.accounts.rememberLocale(accountId, request.pageEnv.i18n.locale);
     context.cookies.setSessionCookie(reply, token);
     const { returnTo, ...rest } = session.data;
     await sessions.saveData(session, rest);

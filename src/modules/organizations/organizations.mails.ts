@@ -1,25 +1,32 @@
-// The emails organizations send. Links are absolute, built from PUBLIC_URL.
+// The emails organizations send, in the language of the admin who sent them (the invited person has used
+// none yet). Links are absolute, built from PUBLIC_URL.
+import { translator } from '../../i18n/catalogue.ts';
 import { htmlMail, mailLink } from '../mail/mail-layout.ts';
 import type { MailMessage } from '../mail/mail.service.ts';
 
 export function invitation(publicUrl: URL, invite: {
   to: string; displayName: string; organizationName: string; invitedBy: string | null; token: string; oidcConfigured: boolean; programName?: string;
+  locale?: string | null;
 }): MailMessage {
+  const { t, locale } = translator(invite.locale ?? 'en');
+  const organization = invite.organizationName;
   const href = mailLink(publicUrl, '/invitation', { token: invite.token });
-  const hello = `Hello ${invite.displayName},`;
-  const who = invite.invitedBy ? `${invite.invitedBy} added you` : 'You were added';
-  const intro = `${who} to ${invite.organizationName} on ${invite.programName ?? 'cloudpass'}. Choose a password for your work or school account (${invite.to}):`;
+  const program = invite.programName ?? 'cloudpass';
+  const hello = t('mail.hello', { name: invite.displayName });
+  const intro = invite.invitedBy
+    ? t('mail.invite.introBy', { inviter: invite.invitedBy, organization, email: invite.to, program })
+    : t('mail.invite.intro', { organization, email: invite.to, program });
   const outro = [
-    'The link works once and for 7 days.',
-    invite.oidcConfigured ? `You can also sign in with your ${invite.organizationName} sign-in: choose "Sign in with your organization" on the sign-in page.` : '',
-    'If you did not expect this, ignore this email.',
+    t('mail.invite.validity'),
+    invite.oidcConfigured ? t('mail.invite.oidc', { organization }) : '',
+    t('mail.invite.ignore'),
   ].filter(Boolean).join(' ');
   return {
     to: invite.to,
-    subject: `You are invited to ${invite.organizationName} on ${invite.programName ?? 'cloudpass'}`,
+    subject: t('mail.invite.subject', { organization, program }),
     text: `${hello}\n\n${intro}\n\n${href}\n\n${outro}\n`,
     // The token opens the account: the outbox keeps it only sealed, until delivered.
     secrets: [invite.token],
-    html: htmlMail([hello, intro], { href, label: 'Set your password' }, [outro]),
+    html: htmlMail([hello, intro], { href, label: t('mail.invite.button') }, [outro], locale),
   };
 }

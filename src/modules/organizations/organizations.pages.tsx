@@ -36,7 +36,7 @@ export async function organizationPages(app: FastifyInstance, context: ModuleCon
     try {
       const { account } = await organizations.createOrganization({
         name: form.name, domain: form.domain.trim() || null,
-        admin: { email: form.email, password: formValue(request.body, 'password'), displayName: form.displayName, country: form.country },
+        admin: { email: form.email, password: formValue(request.body, 'password'), displayName: form.displayName, country: form.country, locale: request.pageEnv.i18n.locale },
       });
       const { token, session } = await sessions.signIn(request.session ?? undefined, account.id);
       context.cookies.setSessionCookie(reply, token);

@@ -21,7 +21,8 @@ const MAX_NAME_LENGTH = 100;
 export interface OrganizationInput {
   name: string;
   domain?: string | null;
-  admin: { email: string; password: string; displayName: string; country: string };
+  /** `locale`: the language the admin signs up in; their emails are written in it. */
+  admin: { email: string; password: string; displayName: string; country: string; locale?: string };
 }
 
 export interface OrganizationServiceDeps {
@@ -30,6 +31,7 @@ export interface OrganizationServiceDeps {
     issueToken(trx: Trx, accountId: string, purpose: 'verify_email', ttlMs: number): Promise<string>;
     findAccount(id: string): Promise<AccountView | undefined>;
     mailVerificationLink(account: AccountView, token: string): Promise<void>;
+    rememberLocale(accountId: string, locale: string): Promise<void>;
   };
   organizationalAccounts: {
     preparePassword(password: string, path: string): Promise<PasswordHash>;
@@ -73,6 +75,7 @@ export function createOrganizationService(deps: OrganizationServiceDeps) {
       return { accountId, token: await accounts.issueToken(trx, accountId, 'verify_email', VERIFY_EMAIL_TTL_MS) };
     });
     metrics.accountsCreated.inc({ kind: 'organizational' });
+    if (input.admin.locale) await accounts.rememberLocale(accountId, input.admin.locale);
     const account = await accounts.findAccount(accountId);
     if (!account) throw new NotFoundError('The account');
     await accounts.mailVerificationLink(account, token);

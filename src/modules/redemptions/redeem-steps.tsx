@@ -1,12 +1,15 @@
 // The steps of redeeming a pass, shown at the top of every page of the journey: defined here once, for
 // the redemption pages and for the activation form that ends the journey.
+import type { MessageKey } from '../../i18n/catalogue.ts';
 import { Steps } from '../../web/components.tsx';
+import { useT } from '../../web/page-env.ts';
 
-const REDEEM_STEPS = ['Promo code', 'Account', 'Confirm', 'Activate'] as const;
+const REDEEM_STEPS: readonly MessageKey[] = ['redeem.step.code', 'redeem.step.account', 'redeem.step.confirm', 'redeem.step.activate'];
 
 export type RedeemStep = 'code' | 'account' | 'confirm' | 'activate';
 const INDEX: Record<RedeemStep, number> = { code: 0, account: 1, confirm: 2, activate: 3 };
 
 export function RedeemSteps(props: { current: RedeemStep }) {
-  return <Steps steps={REDEEM_STEPS} current={INDEX[props.current]} label="Redeeming your pass" />;
+  const { t } = useT();
+  return <Steps steps={REDEEM_STEPS.map((key) => t(key))} current={INDEX[props.current]} label={t('redeem.steps.label')} />;
 }

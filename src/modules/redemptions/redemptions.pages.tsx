@@ -14,9 +14,10 @@ import {
   Actions, Alert, Button, Card, CountrySelect, Form, FormErrorSummary, LinkButton, Money, TextField,
   type FieldErrors,
 } from '../../web/components.tsx';
-import { countryName } from '../../lib/countries.ts';
 import { HelpLink } from '../../web/help-links.tsx';
+import { noticeText } from '../../i18n/error-text.ts';
 import { Layout } from '../../web/layout.tsx';
+import { usePageEnv, useT } from '../../web/page-env.ts';
 import { sendPage } from '../../web/render.ts';
 import type { Session } from '../sessions/sessions.service.ts';
 import { RedeemSteps, type RedeemStep } from './redeem-steps.tsx';
@@ -97,8 +98,9 @@ export function redemptionPages(context: ModuleContext) {
       const ctx = await pages.pageContext(request, reply);
       const values = { code: request.body.code ?? '', country: (request.body.country ?? '').toUpperCase() };
       const errors: FieldErrors = {};
-      if (values.country === '') errors.country = 'Select your country.';
-      if (values.code.trim() === '') errors.code = 'Enter the promo code from your pass.';
+      const { t } = request.pageEnv.i18n;
+      if (values.country === '') errors.country = t('redeem.error.country');
+      if (values.code.trim() === '') errors.code = t('redeem.error.code');
       if (Object.keys(errors).length > 0) return sendPage(reply, <RedeemPage ctx={ctx} values={values} errors={errors} />, 400);
 
       try {
@@ -184,7 +186,7 @@ export function redemptionPages(context: ModuleContext) {
         return reply.redirect('/redeem?released=1', 303);
       } catch (error) {
         const refusal = refusalOf(error, reply);
-        return sendPage(reply, <RefusedPage ctx={ctx} refusal={refusal} signedIn title="This pass cannot be released" />, refusal.status);
+        return sendPage(reply, <RefusedPage ctx={ctx} refusal={refusal} signedIn title={request.pageEnv.i18n.t('redeem.release.refused')} />, refusal.status);
       }
     });
 
@@ -231,26 +233,27 @@ function RedeemPage(props: {
   ctx: PageContext; values: { code: string; country: string }; errors?: FieldErrors; refusal?: FormRefusal; released?: boolean;
 }) {
   const { ctx, values, refusal } = props;
+  const { t } = useT();
   const errors = { ...props.errors, ...fieldErrorsOf(refusal) };
   return (
-    <Page ctx={ctx} title="Redeem your pass" step="code">
-      <h1>Redeem your pass</h1>
-      <p class="lead">Enter the promo code from your pass. You can sign in or create an account on the next step.</p>
-      {props.released ? <Alert kind="success" title="The pass was released">Its code can be redeemed again, by you or by someone else.</Alert> : null}
+    <Page ctx={ctx} title={t('redeem.title')} step="code">
+      <h1>{t('redeem.title')}</h1>
+      <p class="lead">{t('redeem.lead')}</p>
+      {props.released ? <Alert kind="success" title={t('redeem.released.title')}>{t('redeem.released.text')}</Alert> : null}
       <FormErrorSummary errors={errors} />
-      {refusal?.code === 'too_many_attempts' ? <Alert kind="error" title="Please wait a while">{refusal.message}</Alert> : null}
+      {refusal?.code === 'too_many_attempts' ? <Alert kind="error" title={t('redeem.wait')}>{refusal.message}</Alert> : null}
       {refusal?.code === 'conflict' ? <Alert kind="error">{refusal.message}</Alert> : null}
       {refusal?.code === 'code_already_used' ? <AlreadyUsedHelp signedIn={ctx.account !== null} /> : null}
       <Card>
-        <Form action="/redeem" csrfToken={ctx.csrfToken} aria-label="Redeem a promo code">
-          <CountrySelect value={values.country} error={errors.country} required hint="Where you will use the subscription." />
+        <Form action="/redeem" csrfToken={ctx.csrfToken} aria-label={t('redeem.form.label')}>
+          <CountrySelect value={values.country} error={errors.country} required hint={t('redeem.country.hint')} />
           <TextField
-            name="code" label="Promo code" value={values.code} error={errors.code} variant="code" required
-            hint="16 letters and digits, as printed on your pass. Lower case, spaces and hyphens are fine."
+            name="code" label={t('redeem.code.label')} value={values.code} error={errors.code} variant="code" required
+            hint={t('redeem.code.hint')}
             autocomplete="off" autoCapitalize="characters" spellcheck={false} inputMode="text" maxLength={40}
           />
           {errors.code ? <HelpLink slug="promo-code" anchor={refusal?.code === 'invalid_code' ? 'unknown' : 'typo'} label="help.link.typo" /> : null}
-          <Button>Submit</Button>
+          <Button>{t('redeem.submit')}</Button>
         </Form>
       </Card>
     </Page>
@@ -258,16 +261,17 @@ function RedeemPage(props: {
 }
 
 function AlreadyUsedHelp(props: { signedIn: boolean }) {
+  const { t } = useT();
   return props.signedIn ? (
-    <Alert kind="info" title="Redeemed it with another account?">
-      <p>Sign in with that account and enter the code again to continue where you left off.</p>
-      <p><a href="/redeem/switch-account">Use another account</a></p>
+    <Alert kind="info" title={t('redeem.used.otherAccount.title')}>
+      <p>{t('redeem.used.otherAccount.text')}</p>
+      <p><a href="/redeem/switch-account">{t('redeem.useAnotherAccount')}</a></p>
       <HelpLink slug="promo-code" anchor="already-used" label="help.link.alreadyUsed" />
     </Alert>
   ) : (
-    <Alert kind="info" title="Did you redeem it yourself?">
-      <p>Sign in with the account you used: you will continue where you left off.</p>
-      <p><a href="/signin">Sign in to continue</a></p>
+    <Alert kind="info" title={t('redeem.used.yourself.title')}>
+      <p>{t('redeem.used.yourself.text')}</p>
+      <p><a href="/signin">{t('redeem.used.signIn')}</a></p>
       <HelpLink slug="promo-code" anchor="already-used" label="help.link.alreadyUsed" />
     </Alert>
   );
@@ -276,77 +280,83 @@ function AlreadyUsedHelp(props: { signedIn: boolean }) {
 /** The pass the code carries: what a good code shows before anything else happens. */
 function PassCard(props: { pass: CodeCheck }) {
   const { campaign } = props.pass;
+  const i18n = useT();
+  const { t } = i18n;
   return (
     <section class="pass" aria-labelledby="pass-title">
-      <p class="pass__eyebrow">Your pass</p>
+      <p class="pass__eyebrow">{t('pass.eyebrow')}</p>
       <h2 class="pass__name" id="pass-title">{campaign.name}</h2>
-      <p class="pass__credit"><Money {...campaign.credit} /> <span class="pass__credit-label">credit</span></p>
+      <p class="pass__credit"><Money {...campaign.credit} /> <span class="pass__credit-label">{t('pass.credit')}</span></p>
       <dl class="pass__facts">
-        <div><dt>Valid for</dt><dd>{days(campaign.validityDays)} after activation</dd></div>
-        <div><dt>Country</dt><dd>{countryName(props.pass.country)}</dd></div>
-        <div class="pass__code"><dt>Promo code</dt><dd class="mono">{props.pass.code}</dd></div>
+        <div><dt>{t('pass.validFor')}</dt><dd>{t('pass.validity', { days: campaign.validityDays })}</dd></div>
+        <div><dt>{t('form.country')}</dt><dd>{i18n.country(props.pass.country)}</dd></div>
+        <div class="pass__code"><dt>{t('redeem.code.label')}</dt><dd class="mono">{props.pass.code}</dd></div>
       </dl>
     </section>
   );
 }
 
 function SignInPage(props: { ctx: PageContext; pass?: CodeCheck; refusal?: FormRefusal }) {
+  const { t } = useT();
   return (
-    <Page ctx={props.ctx} title="Sign in to receive your pass" step="account">
-      <h1>Sign in to receive your pass</h1>
+    <Page ctx={props.ctx} title={t('redeem.signIn.title')} step="account">
+      <h1>{t('redeem.signIn.title')}</h1>
       {props.refusal ? (
         <Alert kind="info" title={props.refusal.message}>
-          <p>If you redeemed it yourself, sign in with that account to continue where you left off.</p>
+          <p>{t('redeem.signIn.usedText')}</p>
           <HelpLink slug="promo-code" anchor="already-used" label="help.link.alreadyUsed" />
         </Alert>
       ) : (
-        <Alert kind="success" title="Your code is valid" />
+        <Alert kind="success" title={t('redeem.signIn.valid')} />
       )}
       {props.pass ? <PassCard pass={props.pass} /> : null}
-      <p>The subscription is created in the account you sign in with: a personal account, or a work or school account of your organization.</p>
+      <p>{t('redeem.signIn.where')}</p>
       <Actions>
-        <LinkButton href="/signin">Sign in</LinkButton>
-        <LinkButton href="/signup" kind="secondary">Create account</LinkButton>
+        <LinkButton href="/signin">{t('layout.nav.signIn')}</LinkButton>
+        <LinkButton href="/signup" kind="secondary">{t('layout.nav.createAccount')}</LinkButton>
       </Actions>
-      <p class="small muted redeem-note">Your code waits here while you sign in, create an account or confirm your email address.</p>
+      <p class="small muted redeem-note">{t('redeem.signIn.waits')}</p>
     </Page>
   );
 }
 
 function VerifyEmailPage(props: { ctx: PageContext; pass: CodeCheck; email: string; sent: boolean }) {
+  const { t } = useT();
   return (
-    <Page ctx={props.ctx} title="Confirm your email address" step="account">
-      <h1>Confirm your email address</h1>
-      {props.sent ? <Alert kind="success" title="We sent a new link">Check the inbox of {props.email}.</Alert> : null}
-      <p>We sent a link to <strong>{props.email}</strong>. Open it to confirm your address, and you will come back here to activate your pass.</p>
+    <Page ctx={props.ctx} title={t('redeem.verify.title')} step="account">
+      <h1>{t('redeem.verify.title')}</h1>
+      {props.sent ? <Alert kind="success" title={t('redeem.verify.sent')}>{t('redeem.verify.checkInbox', { email: props.email })}</Alert> : null}
+      <p>{t('redeem.verify.before')} <strong>{props.email}</strong>{t('redeem.verify.after')}</p>
       <PassCard pass={props.pass} />
-      <Form action="/redeem/resend-verification" csrfToken={props.ctx.csrfToken} aria-label="Send the confirmation link again">
-        <Button kind="secondary">Send the link again</Button>
+      <Form action="/redeem/resend-verification" csrfToken={props.ctx.csrfToken} aria-label={t('redeem.verify.resend')}>
+        <Button kind="secondary">{t('redeem.verify.resendButton')}</Button>
       </Form>
-      <p><a href="/redeem/switch-account">Use another account</a></p>
+      <p><a href="/redeem/switch-account">{t('redeem.useAnotherAccount')}</a></p>
     </Page>
   );
 }
 
 function ConfirmPage(props: { ctx: PageContext; pass: CodeCheck; account: NonNullable<FastifyRequest['account']>; notice?: string }) {
   const { account } = props;
+  const { i18n } = usePageEnv();
+  const { t } = i18n;
   return (
-    <Page ctx={props.ctx} title="Confirm your information" step="confirm">
-      <h1>Confirm your information</h1>
-      {props.notice ? <Alert kind="success" title={props.notice} /> : null}
-      <p class="lead">The pass will be added to this account.</p>
-      <Card title="Your account" class="redeem-account">
+    <Page ctx={props.ctx} title={t('redeem.confirm.title')} step="confirm">
+      <h1>{t('redeem.confirm.title')}</h1>
+      {props.notice ? <Alert kind="success" title={noticeText(i18n, props.notice)} /> : null}
+      <p class="lead">{t('redeem.confirm.lead')}</p>
+      <Card title={t('redeem.confirm.account')} class="redeem-account">
         <dl class="summary-list">
-          <div><dt>Email</dt><dd>{account.email}</dd></div>
-          <div><dt>Account type</dt><dd>{account.kind === 'personal' ? 'Personal account' : 'Organizational account'}</dd></div>
-          {account.organization ? <div><dt>Organization</dt><dd>{account.organization.name}</dd></div> : null}
+          <div><dt>{t('redeem.confirm.email')}</dt><dd>{account.email}</dd></div>
+          <div><dt>{t('redeem.confirm.kind')}</dt><dd>{account.kind === 'personal' ? t('account.kind.personal') : t('account.kind.organizational')}</dd></div>
+          {account.organization ? <div><dt>{t('layout.nav.organization')}</dt><dd>{account.organization.name}</dd></div> : null}
         </dl>
-        <p class="redeem-account__switch">Not the right account? <a href="/redeem/switch-account">Use another account</a></p>
+        <p class="redeem-account__switch">{t('redeem.confirm.notRight')} <a href="/redeem/switch-account">{t('redeem.useAnotherAccount')}</a></p>
       </Card>
       <PassCard pass={props.pass} />
-      <Form action={CONFIRM_PATH} csrfToken={props.ctx.csrfToken} aria-label="Activate the pass">
-        <p class="small muted">Activate binds this code to your account. Next you fill in a short profile to create the subscription.</p>
-        <Button>Activate</Button>
+      <Form action={CONFIRM_PATH} csrfToken={props.ctx.csrfToken} aria-label={t('redeem.confirm.formLabel')}>
+        <p class="small muted">{t('redeem.confirm.explain')}</p>
+        <Button>{t('redeem.confirm.activate')}</Button>
       </Form>
     </Page>
   );
@@ -354,19 +364,20 @@ function ConfirmPage(props: { ctx: PageContext; pass: CodeCheck; account: NonNul
 
 function RefusedPage(props: { ctx: PageContext; refusal: FormRefusal; signedIn: boolean; title?: string }) {
   const { refusal } = props;
+  const { t } = useT();
   const wait = refusal.code === 'too_many_attempts' || refusal.code === 'campaign_paused';
-  const title = props.title ?? (wait ? 'Please try again later' : 'This pass cannot be redeemed');
+  const title = props.title ?? (wait ? t('redeem.refused.later') : t('redeem.refused.title'));
   return (
     <Page ctx={props.ctx} title={title} step="confirm">
       <h1>{title}</h1>
       <Alert kind="error">{refusal.message}</Alert>
       {refusal.code === 'pass_limit_reached' || refusal.code === 'code_already_used' ? (
-        <p>If you have another account that should receive this pass, sign in with that one.</p>
+        <p>{t('redeem.refused.otherAccount')}</p>
       ) : null}
       {refusal.code === 'code_already_used' ? <HelpLink slug="promo-code" anchor="already-used" label="help.link.alreadyUsed" /> : null}
       <Actions>
-        <LinkButton href="/redeem">Enter another code</LinkButton>
-        {props.signedIn ? <LinkButton href="/redeem/switch-account" kind="secondary">Use another account</LinkButton> : null}
+        <LinkButton href="/redeem">{t('redeem.refused.anotherCode')}</LinkButton>
+        {props.signedIn ? <LinkButton href="/redeem/switch-account" kind="secondary">{t('redeem.useAnotherAccount')}</LinkButton> : null}
       </Actions>
     </Page>
   );
@@ -374,23 +385,24 @@ function RefusedPage(props: { ctx: PageContext; refusal: FormRefusal; signedIn: 
 
 function SwitchAccountPage(props: { ctx: PageContext; hasPending: boolean }) {
   const account = props.ctx.account!;
+  const { t } = useT();
+  const kind = account.kind === 'personal' ? t('account.kind.personal')
+    : account.organizationName ? t('account.kind.organizationalOf', { organization: account.organizationName }) : t('account.kind.organizational');
   return (
-    <Page ctx={props.ctx} title="Use another account" step="account">
-      <h1>Use another account</h1>
+    <Page ctx={props.ctx} title={t('redeem.useAnotherAccount')} step="account">
+      <h1>{t('redeem.useAnotherAccount')}</h1>
       <p>
-        You are signed in as <strong>{account.email}</strong>
-        {' '}({account.kind === 'personal' ? 'Personal account' : `Organizational account${account.organizationName ? `, ${account.organizationName}` : ''}`}).
+        {t('redeem.switch.signedInAs')} <strong>{account.email}</strong> ({kind}).
       </p>
       <p>
-        Sign out, then sign in with the other account or create one.
-        {props.hasPending ? ' Your promo code stays here and waits for you.' : ''}
+        {t('redeem.switch.how')}
+        {props.hasPending ? ` ${t('redeem.switch.codeWaits')}` : ''}
       </p>
-      <Form action="/redeem/switch-account" csrfToken={props.ctx.csrfToken} aria-label="Sign out and use another account">
-        <Button>Sign out and use another account</Button>
+      <Form action="/redeem/switch-account" csrfToken={props.ctx.csrfToken} aria-label={t('redeem.switch.button')}>
+        <Button>{t('redeem.switch.button')}</Button>
       </Form>
-      <p><a href={props.hasPending ? CONFIRM_PATH : '/redeem'}>Keep using this account</a></p>
+      <p><a href={props.hasPending ? CONFIRM_PATH : '/redeem'}>{t('redeem.switch.keep')}</a></p>
     </Page>
   );
 }
 
-const days = (n: number) => (n === 1 ? '1 day' : `${n} days`);
