@@ -40,6 +40,8 @@ export async function distinctValues(db: DbOrTrx): Promise<{ actions: string[]; 
     db.selectFrom('audit_events').select('subject_type').distinct().orderBy('subject_type').execute(),
   ]);
   return { actions: actions.map((r) => r.action), subjectTypes: subjectTypes.map((r) => r.subject_type) };
+}
+
 /** Newest first: the events about any of these subjects (each an index look-up on subject_type, subject_id). */
 export async function listEventsAbout(db: DbOrTrx, subjects: ReadonlyArray<{ type: string; ids: readonly string[] }>, limit: number): Promise<AuditEventRow[]> {
   const wanted = subjects.filter((s) => s.ids.length > 0);

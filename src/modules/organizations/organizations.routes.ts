@@ -142,7 +142,7 @@ export async function organizationRoutes(app: FastifyInstance, context: ModuleCo
   api.post('/organizations/:id/domains/:domain/verify', {
     schema: {
       tags, summary: 'Verify a domain: admins by its DNS TXT record; an operator marks it verified',
-      params: DomainParams, response: { 200: DomainSchema, ...problems(403, 422) },
+      params: DomainParams, response: { 200: DomainSchema, ...problems(403, 409, 422) },
     },
   }, async (request) => domains.verifyDomain(request.params.id, request.params.domain, viewerOf(request), actorOf(request)));
 

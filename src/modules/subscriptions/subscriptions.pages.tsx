@@ -22,7 +22,6 @@ import { useT } from '../../web/page-env.ts';
 import { sendPage } from '../../web/render.ts';
 import { consoleUrlOf } from '../settings/settings.service.ts';
 import { RedeemSteps } from '../redemptions/redeem-steps.tsx';
-import { useT } from '../../web/page-env.ts';
 import { CreditPanel, YourDataPanel, type UsagePoint } from './credit-panel.tsx';
 import type { AccountView } from '../accounts/account-view.ts';
 import { splitDisplayName, type ProfileField } from './activation-profile.ts';

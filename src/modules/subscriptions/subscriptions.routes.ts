@@ -136,7 +136,7 @@ export async function subscriptionRoutes(app: FastifyInstance, context: ModuleCo
 
   api.get('/subscriptions/:id', {
     preHandler: requireAccountOrOperator,
-    schema: { tags: ['recipient', 'operator'], summary: 'One subscription with its credit, forecast and deletion date (its owner, or an operator)', params: IdParams, response: { 200: Subscription } },
+    schema: { tags: ['recipient', 'operator'], summary: 'One subscription with its credit, forecast and deletion date (its owner, or an operator)', params: IdParams, response: { 200: Subscription, ...problems(403) } },
   }, async (request) => {
     const owner = ownerScope(request);
     return owner === null ? subscriptions.getAny(request.params.id) : subscriptions.get(owner, request.params.id);
