@@ -128,7 +128,7 @@ test('a backup taken during a redemption storm restores to a consistent database
     const doneAfterBackup = done;
     stopAt = Math.min(PAIRS, next + 30); // the storm goes on a little, then stops
     assert.equal(backup.code, 0, backup.output);
-    assert.match(backup.output, /^backed up .* to .*mid-storm\.db: \d+ pages, 4 migrations/m);
+    assert.match(backup.output, /^backed up .* to .*mid-storm\.db: \d+ pages, \d+ migrations/m);
     await storm;
     assert.deepEqual(failures, []);
     pairsDone = done;
