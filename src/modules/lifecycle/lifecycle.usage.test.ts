@@ -8,21 +8,12 @@ import type { Config } from '../../config.ts';
 import { connectDatabase } from '../../db/connect.ts';
 import { apiKeyHeader, createAccount, type TestAccount } from '../../testing/factories.ts';
 import { describeEachDatabase } from '../../testing/harness.ts';
-import { activate, createPass, moveSubscription, profileOf } from '../subscriptions/subscriptions.testing.ts';
+import { activeSubscription, moveSubscription } from '../subscriptions/subscriptions.testing.ts';
 
 const event = (subscriptionId: string, id: string, amount = 10, meter = 'compute') =>
   ({ id, subscriptionId, amount, meter, occurredAt: '2026-12-01T10:00:00Z' });
 
 describeEachDatabase('usage API', (ctx, target) => {
-  async function activeSubscription(app: App, config: Config, credit = 100000): Promise<{ account: TestAccount; id: string }> {
-    const account = await createAccount(app, config);
-    const pass = await createPass(app, account, { credit });
-    const created = await activate(app, account, { offer: 'pass', redemptionId: pass.redemptionId, profile: profileOf(account) });
-    const id = created.json().id as string;
-    await moveSubscription(app, id, { to: 'active', endsAt: new Date(Date.now() + 30 * 86_400_000).toISOString() });
-    return { account, id };
-  }
-
   const post = (app: App, authorization: string, events: unknown[]) =>
     app.inject({ method: 'POST', url: '/api/v1/usage', headers: { authorization }, payload: { events } });
 

@@ -4,7 +4,8 @@
 import { randomBytes } from 'node:crypto';
 import type { App } from '../../app.ts';
 import { newId } from '../../lib/ids.ts';
-import type { TestAccount } from '../../testing/factories.ts';
+import type { Config } from '../../config.ts';
+import { createAccount, type TestAccount } from '../../testing/factories.ts';
 import { systemActor } from '../audit/audit.service.ts';
 
 export interface TestPass {
@@ -84,4 +85,15 @@ export async function moveSubscription(app: App, id: string, move: TestMove): Pr
   if (!moved) throw new Error(`subscription ${id} cannot move to ${move.to}`);
   const record = await subscriptions.find(db, id);
   await subscriptionEvents.publish({ subscriptionId: id, status: move.to, at: record!.updatedAt });
+}
+
+/** A new account's pass, activated and moved to active by the platform, ending in 30 days. */
+export async function activeSubscription(app: App, config: Config, credit = 100000): Promise<{ account: TestAccount; id: string }> {
+  const account = await createAccount(app, config);
+  const pass = await createPass(app, account, { credit });
+  const created = await activate(app, account, { offer: 'pass', redemptionId: pass.redemptionId, profile: profileOf(account) });
+  if (created.statusCode !== 202) throw new Error(`activation answered ${created.statusCode}: ${created.body}`);
+  const id = created.json().id as string;
+  await moveSubscription(app, id, { to: 'active', endsAt: new Date(Date.now() + 30 * 86_400_000).toISOString() });
+  return { account, id };
 }
