@@ -4,11 +4,10 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 import { buildApp, type App } from '../../app.ts';
-import type { Config } from '../../config.ts';
 import { connectDatabase } from '../../db/connect.ts';
-import { apiKeyHeader, createAccount, type TestAccount } from '../../testing/factories.ts';
+import { apiKeyHeader, createAccount } from '../../testing/factories.ts';
 import { describeEachDatabase } from '../../testing/harness.ts';
-import { activeSubscription, moveSubscription } from '../subscriptions/subscriptions.testing.ts';
+import { activeSubscription } from '../subscriptions/subscriptions.testing.ts';
 
 const event = (subscriptionId: string, id: string, amount = 10, meter = 'compute') =>
   ({ id, subscriptionId, amount, meter, occurredAt: '2026-12-01T10:00:00Z' });
