@@ -58,7 +58,7 @@ export async function run(): Promise<BenchReport> {
   return { lines: [], targets };
 }
 
-async function onFreshDatabase<T>(kind: 'sqlite' | 'postgres', use: (url: string) => Promise<T>): Promise<T> {
+export async function onFreshDatabase<T>(kind: 'sqlite' | 'postgres', use: (url: string) => Promise<T>): Promise<T> {
   const database = await freshDatabase(kind);
   try {
     return await use(database.url);
@@ -84,10 +84,7 @@ async function storm(label: string, databaseUrl: string, trivialPerSecond: numbe
   const recipients = await seed(databaseUrl);
   const port = await freePort();
   const nodeArgs = process.env.STORM_NODE_ARGS?.split(' ').filter(Boolean) ?? []; // e.g. --cpu-prof to profile the server
-  const server = spawn(process.execPath, [...nodeArgs, join(root, 'bin/cloudpass.js'), 'serve'], {
-    env: { ...process.env, DATABASE_URL: databaseUrl, CLOUDPASS_SECRET: SECRET, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', PROVISION_DELAY_MS: '1000', PUBLIC_URL: `http://127.0.0.1:${port}` },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const server = spawnServe(databaseUrl, port, { PROVISION_DELAY_MS: '1000' }, nodeArgs);
   try {
     await waitForReady(port);
     const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
@@ -127,9 +124,26 @@ async function storm(label: string, databaseUrl: string, trivialPerSecond: numbe
       { label: `${label}: all active within ${PROVISIONED_WITHIN_S} s of the last activation (${provisioned.afterSeconds.toFixed(1)} s)`, met: provisioned.allActive && provisioned.afterSeconds <= PROVISIONED_WITHIN_S },
     ];
   } finally {
-    server.kill('SIGTERM');
-    await new Promise((resolve) => server.once('exit', resolve));
+    await stopServe(server);
   }
+}
+
+/** `cloudpass serve` on 127.0.0.1:`port` with the bench's secret, its stderr passed through. */
+export function spawnServe(databaseUrl: string, port: number, env: Record<string, string> = {}, nodeArgs: string[] = []): ChildProcess {
+  return spawn(process.execPath, [...nodeArgs, join(root, 'bin/cloudpass.js'), 'serve'], {
+    env: {
+      ...process.env, DATABASE_URL: databaseUrl, CLOUDPASS_SECRET: SECRET, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn',
+      PUBLIC_URL: `http://127.0.0.1:${port}`, ...env,
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+}
+
+/** Stops a server the bench started and waits for it to exit. */
+export async function stopServe(server: ChildProcess): Promise<void> {
+  if (server.exitCode !== null) return;
+  server.kill('SIGTERM');
+  await new Promise((resolve) => server.once('exit', resolve));
 }
 
 /** Codes and verified accounts with sessions, written straight through repositories (not the slow password path). */
@@ -281,10 +295,10 @@ export async function waitForReady(port: number, path = '/readyz') {
 }
 
 /** The child's high-water mark of resident memory, from /proc while it still runs. */
-function peakRss(child: ChildProcess): number {
+export function peakRss(child: ChildProcess): number {
   const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
   const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
   return kb / 1024;
 }
 
-const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
+export const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
