@@ -42,6 +42,15 @@ describeEachDatabase('mail outbox and delivery', (ctx) => {
     assert.equal(sent!.sealed_secrets, null, 'once delivered, the sealed token is dropped');
     assert.ok(!sent!.text_body.includes(token));
     assert.equal(await app.services.mail.retryPending(), 0, 'a sent mail is not sent again');
+
+    // The process died after the SMTP server took the mail and before it was marked sent: the try is
+    // stale, so it is sent again, with the same Message-ID for mail systems to drop the copy by.
+    await app.services.db.updateTable('mail_outbox').set({ sent_at: null, created_at: '2000-01-01T00:00:00.000Z' }).where('id', '=', mail!.id).execute();
+    assert.equal(await app.services.mail.retryPending(), 1);
+    const copies = receiver.mails.filter((m) => m.to.includes(email.toLowerCase()));
+    assert.equal(copies.length, 2);
+    assert.match(copies[0]!.messageId, /^<[\w-]+\.outbox@127\.0\.0\.1>$|^<[\w-]+\.outbox@localhost>$/);
+    assert.equal(copies[1]!.messageId, copies[0]!.messageId, 'one Message-ID for every try of one message');
     await receiver.close();
     receiver = undefined;
   });

@@ -121,6 +121,8 @@ export function createMailService(deps: {
     void promise.finally(() => inFlight.delete(promise));
   }
 
+  const messageIdOf = (id: string) => `<${id}.outbox@${config.publicUrl.hostname}>`;
+
   /** Claims one attempt with a conditional write, so two instances never send the same try twice. */
   async function deliver(id: string, seenAttempts: number): Promise<void> {
     if (!transport) return;
@@ -131,6 +133,9 @@ export function createMailService(deps: {
       try {
         const { text, html } = withSecrets(mail);
         await (await transport.get()).sendMail({
+          // The same Message-ID on every try: a try whose "sent" was lost (the process died between the
+          // SMTP server's OK and markSent) is sent again, and mail systems drop the copy by this header.
+          messageId: messageIdOf(mail.id),
           from: config.mailFrom, to: mail.to_address, subject: mail.subject, text,
           ...(html ? { html } : {}),
         });

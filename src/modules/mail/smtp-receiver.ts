@@ -9,6 +9,8 @@ export interface ReceivedMail {
   subject: string;
   /** The text/plain part, decoded. */
   text: string;
+  /** The Message-ID header, the same on every copy of one outbox message. */
+  messageId: string;
   raw: string;
 }
 
@@ -38,6 +40,7 @@ export async function startSmtpReceiver(port = 0): Promise<SmtpReceiver> {
           from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
           subject: decodeHeader(header(raw, 'subject')),
           text: textPart(raw),
+          messageId: header(raw, 'message-id'),
           raw,
         });
         for (const wake of waiters) wake();
