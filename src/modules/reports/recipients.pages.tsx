@@ -217,7 +217,8 @@ function endOfDay(day: string, now: Date, t: T): string {
 /** The amount typed (major units, "25.00") as positive minor units of the subscription's currency; or the form's errors. */
 function creditToAdd(values: Record<string, string>, currency: string, money: FastifyRequest['pageEnv']['i18n']['money'], t: T): number {
   const errors: Array<{ path: string; message: string }> = [];
-  const text = values.amount ?? '';
+  // A decimal comma (25,50, as Finnish and much of Europe write it) reads as a point; 1,000 then has too many decimals for USD and is refused, never read as a thousand.
+  const text = /^\d+,\d+$/.test(values.amount ?? '') ? values.amount!.replace(',', '.') : values.amount ?? '';
   const digits = currencyDigits(currency);
   const max = MAX_CREDIT_MAJOR * 10 ** digits;
   const shape = /^(\d+)(?:\.(\d+))?$/.exec(text);

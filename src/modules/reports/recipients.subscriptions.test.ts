@@ -73,9 +73,12 @@ describeEachDatabase('recipient page: end date and credit', (ctx) => {
     const afterCredit = (await getPage(app, page, admin.cookie)).body;
     assert.ok(afterCredit.includes(`$25.50 of credit was added to ${name}. Credit remaining: $125.50.`), 'the notice');
     assert.match(afterCredit, /<span class="money">\$125\.50<\/span>/, 'the balance on the card');
+    const comma = await postForm(app, `${page}/subscriptions/${id}/credit`, admin.cookie, { _csrf: csrf!, amount: '4,50', reason: 'Decimal comma' });
+    assert.equal(comma.statusCode, 303, 'a decimal comma reads as a point');
+    assert.deepEqual((await view(app, id)).credit.remaining, { amount: 13000, currency: 'USD' });
 
     const trail = await audited(app, id);
-    assert.deepEqual(trail.map((e) => e.action).sort(), ['subscription.credit_adjusted', 'subscription.end_moved']);
+    assert.deepEqual(trail.map((e) => e.action).sort(), ['subscription.credit_adjusted', 'subscription.credit_adjusted', 'subscription.end_moved']);
     assert.ok(trail.every((e) => e.actor.type === 'admin' && e.actor.label === admin.email), 'as the operator');
     assert.match(afterCredit, /subscription\.credit_adjusted/, 'and the page\'s history shows it');
   });
@@ -112,6 +115,7 @@ describeEachDatabase('recipient page: end date and credit', (ctx) => {
       [{ amount: 'ten', reason: 'top-up' }, /Enter the amount as a number, like 25\.00\./],
       [{ amount: '1e3', reason: 'top-up' }, /Enter the amount as a number/],
       [{ amount: '25.001', reason: 'top-up' }, /Enter the amount as a number/],
+      [{ amount: '1,000', reason: 'top-up' }, /Enter the amount as a number/],
       [{ amount: '1000000.01', reason: 'top-up' }, /Add at most \$1,000,000\.00 at a time\./],
       [{ amount: '99999999999999999999', reason: 'top-up' }, /Add at most \$1,000,000\.00 at a time\./],
       [{ amount: '25', reason: '   ' }, /Say why the credit is added\./],
