@@ -391,12 +391,14 @@ function SubscriptionCard(props: { ctx: PageContext; accountId: string; subscrip
   const idOf = (name: string) => `${name}-${s.id}`;
   const summaryOf = (errors: FieldErrors) => Object.fromEntries(Object.entries(errors).map(([name, message]) => [idOf(name), message])) as FieldErrors;
   const currency = s.credit.currency;
+  // What it had to spend: the grant and the credit added since (remaining + used), so added credit shows as "$125.50 of $125.50".
+  const total = s.credit.remaining.amount + s.credit.used.amount;
   return (
     <li class="card" id={`subscription-${s.id}`}>
       <h3 class="card__title">{s.name} <span class="mono small muted">{s.id}</span></h3>
       <dl class="summary-list">
         <div><dt>{t('people.recipients.subscription')}</dt><dd><Badge status={s.status} label={t(`recipient.status.${s.status}`)} /></dd></div>
-        <div><dt>{t('people.recipients.creditRemaining')}</dt><dd><Money {...s.credit.remaining} /> <span class="muted small">{t('people.recipients.ofGranted')} <Money {...s.credit.granted} /></span></dd></div>
+        <div><dt>{t('people.recipients.creditRemaining')}</dt><dd><Money {...s.credit.remaining} /> <span class="muted small">{t('people.recipients.ofGranted')} <Money amount={total} currency={currency} /></span></dd></div>
         <div><dt>{t('people.recipients.ends')}</dt><dd>{s.endsAt ? <time dateTime={s.endsAt}>{date(s.endsAt)}</time> : <span class="muted">{t('recipient.notStarted')}</span>}</dd></div>
       </dl>
       {UNCHANGEABLE.has(s.status) ? <p class="muted small">{t('recipient.unchangeable')}</p> : (

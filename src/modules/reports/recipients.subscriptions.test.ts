@@ -72,7 +72,7 @@ describeEachDatabase('recipient page: end date and credit', (ctx) => {
     assert.deepEqual(adjustments.map((e) => [e.amount, e.currency, e.note]), [[2550, 'USD', 'Workshop ran over']]);
     const afterCredit = (await getPage(app, page, admin.cookie)).body;
     assert.ok(afterCredit.includes(`$25.50 of credit was added to ${name}. Credit remaining: $125.50.`), 'the notice');
-    assert.match(afterCredit, /<span class="money">\$125\.50<\/span>/, 'the balance on the card');
+    assert.match(afterCredit, /<span class="money">\$125\.50<\/span> <span class="muted small">of <span class="money">\$125\.50<\/span>/, 'the balance on the card, of the grant and what was added');
     const comma = await postForm(app, `${page}/subscriptions/${id}/credit`, admin.cookie, { _csrf: csrf!, amount: '4,50', reason: 'Decimal comma' });
     assert.equal(comma.statusCode, 303, 'a decimal comma reads as a point');
     assert.deepEqual((await view(app, id)).credit.remaining, { amount: 13000, currency: 'USD' });
