@@ -127,11 +127,15 @@ export async function recipientPages(app: FastifyInstance, context: ModuleContex
     const story = await recipients.story(accountId);
     const subscription = story.subscriptions.find((s) => s.id === subscriptionId);
     if (!subscription) throw new NotFoundError('This subscription');
+    const { t } = request.pageEnv.i18n;
+    // The page offers no change to these (the API still may): a form sent anyway is refused, not applied.
+    if (UNCHANGEABLE.has(subscription.status)) {
+      return sendPage(reply, <RefusedPage ctx={ctx} message={t('recipient.unchangeable')} back={recipientPath(accountId)} />, 409);
+    }
     try {
       const updated = await lifecycle.updateSubscription(subscriptionId, patchOf(subscription), actorOf(request));
       return await notices.redirectWithNotice(reply, ctx.session, recipientPath(accountId), noticeOf(subscription, updated));
     } catch (error) {
-      const { t } = request.pageEnv.i18n;
       const refusal = refusalOf(error, reply, {
         paths: { endsAt: 'endsOn', 'creditAdjustment.amount': 'amount', 'creditAdjustment.reason': 'reason' },
         codes: { conflict: { field: 'endsOn', message: t('recipient.end.errors.notStarted') } },

@@ -132,6 +132,16 @@ describeEachDatabase('recipient page: end date and credit', (ctx) => {
     const foreign = await activeSubscription(app, await createAccount(app, config));
     const elsewhere = await postForm(app, `${page}/subscriptions/${foreign.id}/credit`, admin.cookie, { _csrf: csrf!, amount: '5', reason: 'wrong page' });
     assert.equal(elsewhere.statusCode, 404, 'another recipient\'s subscription is not on this page');
+    const cancelled = await activeSubscription(app, anna);
+    assert.equal((await app.inject({ method: 'POST', url: `/api/v1/subscriptions/${cancelled.id}/cancel`, headers: { cookie: anna.cookie } })).statusCode, 200);
+    const withCancelled = (await getPage(app, page, admin.cookie)).body;
+    assert.ok(!withCancelled.includes(`/subscriptions/${cancelled.id}/credit`), 'a cancelled subscription offers no forms');
+    assert.match(withCancelled, /Its end date and credit can no longer be changed\./);
+    const late = await postForm(app, `${page}/subscriptions/${cancelled.id}/credit`, admin.cookie, { _csrf: csrf!, amount: '5', reason: 'sent anyway' });
+    assert.equal(late.statusCode, 409);
+    assert.match(late.body, /can no longer be changed/);
+    assert.equal((await ledger(app, cancelled.id)).filter((e) => e.kind === 'adjustment').length, 0);
+
     const noToken = await postForm(app, `${page}/subscriptions/${id}/credit`, admin.cookie, { amount: '5', reason: 'no token' });
     assert.equal(noToken.statusCode, 403, 'the form token is needed');
 
