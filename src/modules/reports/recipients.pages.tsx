@@ -58,7 +58,7 @@ interface SubscriptionForm {
 }
 
 /** Forms that change nothing any more: the subscription is gone, never ran, or was given up. */
-const UNCHANGEABLE: ReadonlySet<string> = new Set(['deleted', 'failed', 'cancelled']);
+const UNCHANGEABLE: ReadonlySet<SubscriptionStatus> = new Set<SubscriptionStatus>(['deleted', 'failed', 'cancelled']);
 
 export async function recipientPages(app: FastifyInstance, context: ModuleContext) {
   const pages = app.withTypeProvider<TypeBoxTypeProvider>();
