@@ -1,6 +1,8 @@
 // Console pages for recipients: the list (search by email, filter by campaign and state, a page at a time,
-// all of it as CSV), one recipient's passes, subscriptions and audit trail with "Release pass", and the
-// people stuck between redeemed and activated with the one reminder each may be sent.
+// all of it as CSV), one recipient's passes, subscriptions and audit trail with "Release pass", "Extend end
+// date" and "Add credit" on each subscription, and the people stuck between redeemed and activated with the
+// one reminder each may be sent. End dates and credit change through the lifecycle service, the same call as
+// PATCH /api/v1/subscriptions/{id}: it owns the status and the ledger, and audits the change.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
@@ -8,12 +10,20 @@ import type { ModuleContext } from '../../http/module-context.ts';
 import { actorOf } from '../../http/auth.ts';
 import { refusalOf } from '../../http/form-errors.ts';
 import { createNotices } from '../../http/notice.ts';
-import { formBody, type PageContext } from '../../http/pages.tsx';
-import { Alert, Badge, Button, Card, Form, LinkButton, Money, SelectField, TableWrap, TextField } from '../../web/components.tsx';
+import { formBody, formValue, type PageContext } from '../../http/pages.tsx';
+import { addMs, iso } from '../../lib/clock.ts';
+import { NotFoundError, ValidationError } from '../../lib/errors.ts';
+import { currencyDigits, formatMinorUnits, parseDecimalAmount } from '../../lib/money.ts';
+import {
+  Alert, Badge, Button, Card, fieldId, Form, FormErrorSummary, LinkButton, Money, SelectField, TableWrap, TextField, type FieldErrors,
+} from '../../web/components.tsx';
 import { Console } from '../../web/console-layout.tsx';
 import { useT } from '../../web/page-env.ts';
 import { sendPage } from '../../web/render.ts';
 import type { AuditEventView } from '../audit/audit.service.ts';
+import type { SubscriptionPatch } from '../lifecycle/lifecycle.service.ts';
+import type { SubscriptionStatus } from '../subscriptions/subscription-status.ts';
+import type { SubscriptionView } from '../subscriptions/subscriptions.service.ts';
 import { recipientsCsv } from './recipients-csv.ts';
 import { REDEMPTION_STATES, type RecipientPage, type RecipientStory, type RecipientView } from './recipients.service.ts';
 
@@ -25,12 +35,34 @@ const ListQuery = Type.Object({
   cursor: Type.Optional(Type.String({ maxLength: 500 })),
 });
 const IdParams = Type.Object({ id: Type.String({ maxLength: 100 }) });
+const SubscriptionParams = Type.Object({ id: Type.String({ maxLength: 100 }), subscriptionId: Type.String({ maxLength: 100 }) });
+const EndForm = formBody(['endsOn'], 100);
+const CreditForm = formBody(['amount', 'reason'], 2000);
+
+/** The API's limit on an adjustment's reason (PATCH /subscriptions/{id}). */
+const MAX_REASON = 500;
+/** One addition from the page: a million in the currency's major units; a slip of the finger (25000000 for 25.00) is refused. */
+const MAX_CREDIT_MAJOR = 1_000_000;
+/** How far ahead an end date may be moved from the page, like a campaign's longest validity. */
+const MAX_END_DAYS = 3650;
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 interface Filters { email: string; campaignId: string; state: string }
 
+/** A subscription form sent back with what was typed and what is wrong with it. */
+interface SubscriptionForm {
+  subscriptionId: string;
+  form: 'end' | 'credit';
+  values: Record<string, string>;
+  errors: FieldErrors;
+}
+
+/** Forms that change nothing any more: the subscription is gone, never ran, or was given up. */
+const UNCHANGEABLE: ReadonlySet<SubscriptionStatus> = new Set<SubscriptionStatus>(['deleted', 'failed', 'cancelled']);
+
 export async function recipientPages(app: FastifyInstance, context: ModuleContext) {
   const pages = app.withTypeProvider<TypeBoxTypeProvider>();
-  const { recipients, campaigns, sessions } = context.services;
+  const { recipients, campaigns, sessions, lifecycle, clock } = context.services;
   const notices = createNotices(sessions);
 
   const operatorPage = (request: FastifyRequest, reply: FastifyReply) =>
@@ -80,6 +112,65 @@ export async function recipientPages(app: FastifyInstance, context: ModuleContex
     return sendPage(reply, <RecipientPageView ctx={ctx} story={story} notice={notice} />);
   });
 
+  /**
+   * One of the recipient's subscriptions changed through the lifecycle service (as PATCH /subscriptions/{id}),
+   * as the operator, then back to their page with a notice; refused: their page again with the form's errors.
+   */
+  async function changeSubscription(
+    request: FastifyRequest<{ Params: { id: string; subscriptionId: string } }>, reply: FastifyReply, form: SubscriptionForm['form'],
+    values: Record<string, string>, patchOf: (subscription: SubscriptionView) => SubscriptionPatch,
+    noticeOf: (before: SubscriptionView, after: SubscriptionView) => string,
+  ) {
+    const ctx = await operatorPage(request, reply);
+    if (!ctx) return reply;
+    const { id: accountId, subscriptionId } = request.params;
+    const story = await recipients.story(accountId);
+    const subscription = story.subscriptions.find((s) => s.id === subscriptionId);
+    if (!subscription) throw new NotFoundError('This subscription');
+    const { t } = request.pageEnv.i18n;
+    // The page offers no change to these (the API still may): a form sent anyway is refused, not applied.
+    if (UNCHANGEABLE.has(subscription.status)) {
+      return sendPage(reply, <RefusedPage ctx={ctx} message={t('recipient.unchangeable')} back={recipientPath(accountId)} />, 409);
+    }
+    try {
+      const updated = await lifecycle.updateSubscription(subscriptionId, patchOf(subscription), actorOf(request));
+      return await notices.redirectWithNotice(reply, ctx.session, recipientPath(accountId), noticeOf(subscription, updated));
+    } catch (error) {
+      const refusal = refusalOf(error, reply, {
+        paths: { endsAt: 'endsOn', 'creditAdjustment.amount': 'amount', 'creditAdjustment.reason': 'reason' },
+        codes: { conflict: { field: 'endsOn', message: t('recipient.end.errors.notStarted') } },
+      });
+      const errors = Object.keys(refusal.fields).length > 0 ? refusal.fields : { [form === 'end' ? 'endsOn' : 'amount']: refusal.message };
+      const fresh = await recipients.story(accountId);
+      return sendPage(reply, <RecipientPageView ctx={ctx} story={fresh} form={{ subscriptionId, form, values, errors }} />, refusal.status);
+    }
+  }
+
+  pages.post('/admin/recipients/:id/subscriptions/:subscriptionId/end', { schema: { ...hidden, params: SubscriptionParams, body: EndForm } }, async (request, reply) => {
+    const { t, date } = request.pageEnv.i18n;
+    const values = { endsOn: formValue(request.body, 'endsOn').trim() };
+    return changeSubscription(request, reply, 'end', values,
+      () => ({ endsAt: endOfDay(values.endsOn, clock.now(), t) }),
+      (before, after) => t(after.status === 'active' && before.status !== 'active' ? 'recipient.end.savedActive' : 'recipient.end.saved', {
+        name: after.name, date: after.endsAt ? date(after.endsAt) : values.endsOn,
+      }));
+  });
+
+  pages.post('/admin/recipients/:id/subscriptions/:subscriptionId/credit', { schema: { ...hidden, params: SubscriptionParams, body: CreditForm } }, async (request, reply) => {
+    const { t, money } = request.pageEnv.i18n;
+    const values = { amount: formValue(request.body, 'amount').trim(), reason: formValue(request.body, 'reason').trim() };
+    let added = 0;
+    return changeSubscription(request, reply, 'credit', values,
+      (subscription) => {
+        const currency = subscription.credit.currency;
+        added = creditToAdd(values, currency, money, t);
+        return { creditAdjustment: { amount: added, reason: values.reason } };
+      },
+      (before, after) => t(after.status === 'active' && before.status !== 'active' ? 'recipient.credit.savedActive' : 'recipient.credit.saved', {
+        amount: money({ amount: added, currency: after.credit.currency }), name: after.name, remaining: money(after.credit.remaining),
+      }));
+  });
+
   pages.post('/admin/recipients/passes/:id/release', { schema: { ...hidden, params: IdParams, body: formBody() } }, async (request, reply) => {
     const ctx = await operatorPage(request, reply);
     if (!ctx) return reply;
@@ -106,6 +197,48 @@ export async function recipientPages(app: FastifyInstance, context: ModuleContex
       return sendPage(reply, <RefusedPage ctx={ctx} message={refusal.message} back="/admin/recipients/stuck" />, refusal.status);
     }
   });
+}
+
+const recipientPath = (accountId: string) => `/admin/recipients/${encodeURIComponent(accountId)}`;
+
+type T = FastifyRequest['pageEnv']['i18n']['t'];
+
+/**
+ * The date input's day (YYYY-MM-DD) as the end of that day in UTC, the instant the subscription stops; or the
+ * form's error: not a day, before today (that would end it at once), or more than MAX_END_DAYS ahead.
+ */
+function endOfDay(day: string, now: Date, t: T): string {
+  const fail = (message: string) => { throw new ValidationError([{ path: 'endsOn', message }]); };
+  if (day === '') fail(t('recipient.end.errors.empty'));
+  const midnight = /^\d{4}-\d{2}-\d{2}$/.test(day) ? new Date(`${day}T00:00:00.000Z`) : undefined;
+  if (!midnight || Number.isNaN(midnight.getTime()) || iso(midnight).slice(0, 10) !== day) return fail(t('recipient.end.errors.invalid'));
+  const today = iso(now).slice(0, 10);
+  if (day < today) fail(t('recipient.end.errors.past'));
+  if (day > iso(addMs(now, MAX_END_DAYS * DAY_MS)).slice(0, 10)) fail(t('recipient.end.errors.tooFar', { years: MAX_END_DAYS / 365 }));
+  return `${day}T23:59:59.000Z`;
+}
+
+/** The amount typed (major units, "25.00") as positive minor units of the subscription's currency; or the form's errors. */
+function creditToAdd(values: Record<string, string>, currency: string, money: FastifyRequest['pageEnv']['i18n']['money'], t: T): number {
+  const errors: Array<{ path: string; message: string }> = [];
+  // A decimal comma (25,50, as Finnish and much of Europe write it) reads as a point; 1,000 then has too many decimals for USD and is refused, never read as a thousand.
+  const text = /^\d+,\d+$/.test(values.amount ?? '') ? values.amount!.replace(',', '.') : values.amount ?? '';
+  const digits = currencyDigits(currency);
+  const max = MAX_CREDIT_MAJOR * 10 ** digits;
+  const shape = /^(\d+)(?:\.(\d+))?$/.exec(text);
+  const parsed = parseDecimalAmount(text, currency);
+  let amount = 0;
+  if (text === '') errors.push({ path: 'amount', message: t('recipient.credit.errors.empty') });
+  else if (/^[-−]/.test(text) || (parsed.ok && parsed.amount === 0)) errors.push({ path: 'amount', message: t('recipient.credit.errors.notPositive') });
+  else if (!shape || (shape[2] ?? '').length > digits) {
+    errors.push({ path: 'amount', message: t('recipient.credit.errors.invalid', { example: formatMinorUnits(25 * 10 ** digits, currency) }) });
+  } else if (!parsed.ok || parsed.amount > max) errors.push({ path: 'amount', message: t('recipient.credit.errors.tooLarge', { max: money({ amount: max, currency }) }) });
+  else amount = parsed.amount;
+  const reason = values.reason ?? '';
+  if (reason === '') errors.push({ path: 'reason', message: t('recipient.credit.errors.reason') });
+  else if (reason.length > MAX_REASON) errors.push({ path: 'reason', message: t('recipient.credit.errors.reasonLong', { max: MAX_REASON }) });
+  if (errors.length > 0) throw new ValidationError(errors);
+  return amount;
 }
 
 // ---- views ------------------------------------------------------------------------------------
@@ -191,7 +324,7 @@ function RecipientTable(props: { items: RecipientView[]; label: string }) {
               <td>{r.campaignName}</td>
               <td class="mono nowrap">…{r.codeLast4}</td>
               <td><Badge status={r.redemptionState} label={t(`people.state.${r.redemptionState}`)} /></td>
-              <td>{r.subscriptionStatus ? <Badge status={r.subscriptionStatus} /> : <span class="muted">–</span>}</td>
+              <td>{r.subscriptionStatus ? <Badge status={r.subscriptionStatus} label={t(`recipient.status.${r.subscriptionStatus as SubscriptionStatus}`)} /> : <span class="muted">–</span>}</td>
               <td class="nowrap"><CreditCell r={r} /></td>
               <td class="nowrap">{r.endsAt ? <time dateTime={r.endsAt}>{date(r.endsAt)}</time> : <span class="muted">–</span>}</td>
             </tr>
@@ -202,8 +335,8 @@ function RecipientTable(props: { items: RecipientView[]; label: string }) {
   );
 }
 
-function RecipientPageView(props: { ctx: PageContext; story: RecipientStory; notice?: string }) {
-  const { t, date, dateTime, country } = useT();
+function RecipientPageView(props: { ctx: PageContext; story: RecipientStory; notice?: string; form?: SubscriptionForm }) {
+  const { t, dateTime, country } = useT();
   const { account, passes, subscriptions, audit } = props.story;
   return (
     <Console ctx={props.ctx} current="/admin/recipients" title={account.email}>
@@ -239,28 +372,66 @@ function RecipientPageView(props: { ctx: PageContext; story: RecipientStory; not
       )}
       <h2>{t('people.recipient.subscriptions')}</h2>
       {subscriptions.length === 0 ? <p>{t('people.recipient.noSubscriptions')}</p> : (
-        <TableWrap label={t('people.recipient.subscriptions')}>
-          <table>
-            <thead><tr>
-              <th scope="col">{t('people.recipient.subscription')}</th><th scope="col">{t('people.recipients.subscription')}</th>
-              <th scope="col">{t('people.recipients.creditRemaining')}</th><th scope="col">{t('people.recipients.ends')}</th>
-            </tr></thead>
-            <tbody>
-              {subscriptions.map((s) => (
-                <tr>
-                  <td>{s.name}<br /><span class="mono small muted">{s.id}</span></td>
-                  <td><Badge status={s.status} /></td>
-                  <td class="nowrap"><Money {...s.credit.remaining} /> <span class="muted small">{t('people.recipients.ofGranted')} <Money {...s.credit.granted} /></span></td>
-                  <td class="nowrap">{s.endsAt ? date(s.endsAt) : <span class="muted">–</span>}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </TableWrap>
+        <ul class="console-cards">
+          {subscriptions.map((s) => (
+            <SubscriptionCard ctx={props.ctx} accountId={account.id} subscription={s} form={props.form?.subscriptionId === s.id ? props.form : undefined} />
+          ))}
+        </ul>
       )}
       <h2>{t('people.recipient.history')}</h2>
       <History events={audit} />
     </Console>
+  );
+}
+
+/** One subscription: its status, credit and end, and the operator's two changes to it. */
+function SubscriptionCard(props: { ctx: PageContext; accountId: string; subscription: SubscriptionView; form?: SubscriptionForm }) {
+  const { t, date } = useT();
+  const s = props.subscription;
+  const base = `${recipientPath(props.accountId)}/subscriptions/${encodeURIComponent(s.id)}`;
+  const end = props.form?.form === 'end' ? props.form : undefined;
+  const credit = props.form?.form === 'credit' ? props.form : undefined;
+  // Each card's fields get ids of their own (two subscriptions, two "New end date" fields); the error summary links to them.
+  const idOf = (name: string) => `${name}-${s.id}`;
+  const summaryOf = (errors: FieldErrors) => Object.fromEntries(Object.entries(errors).map(([name, message]) => [idOf(name), message])) as FieldErrors;
+  const currency = s.credit.currency;
+  // What it had to spend: the grant and the credit added since (remaining + used), so added credit shows as "$125.50 of $125.50".
+  const total = s.credit.remaining.amount + s.credit.used.amount;
+  return (
+    <li class="card" id={`subscription-${s.id}`}>
+      <h3 class="card__title">{s.name} <span class="mono small muted">{s.id}</span></h3>
+      <dl class="summary-list">
+        <div><dt>{t('people.recipients.subscription')}</dt><dd><Badge status={s.status} label={t(`recipient.status.${s.status}`)} /></dd></div>
+        <div><dt>{t('people.recipients.creditRemaining')}</dt><dd><Money {...s.credit.remaining} /> <span class="muted small">{t('people.recipients.ofGranted')} <Money amount={total} currency={currency} /></span></dd></div>
+        <div><dt>{t('people.recipients.ends')}</dt><dd>{s.endsAt ? <time dateTime={s.endsAt}>{date(s.endsAt)}</time> : <span class="muted">{t('recipient.notStarted')}</span>}</dd></div>
+      </dl>
+      {UNCHANGEABLE.has(s.status) ? <p class="muted small">{t('recipient.unchangeable')}</p> : (
+        <div class="grid grid--2">
+          {s.endsAt ? (
+            <section aria-labelledby={`end-title-${s.id}`}>
+              <h4 id={`end-title-${s.id}`}>{t('recipient.end.title')}</h4>
+              {end ? <FormErrorSummary errors={summaryOf(end.errors)} title={t('people.formProblem')} /> : null}
+              <Form action={`${base}/end`} csrfToken={props.ctx.csrfToken} aria-label={t('recipient.end.label', { name: s.name })}>
+                <TextField name="endsOn" id={fieldId(idOf('endsOn'))} type="date" label={t('recipient.end.field')} value={end?.values.endsOn ?? s.endsAt.slice(0, 10)}
+                  error={end?.errors.endsOn} hint={t('recipient.end.hint')} required />
+                <Button kind="secondary">{t('recipient.end.save')}</Button>
+              </Form>
+            </section>
+          ) : null}
+          <section aria-labelledby={`credit-title-${s.id}`}>
+            <h4 id={`credit-title-${s.id}`}>{t('recipient.credit.title')}</h4>
+            {credit ? <FormErrorSummary errors={summaryOf(credit.errors)} title={t('people.formProblem')} /> : null}
+            <Form action={`${base}/credit`} csrfToken={props.ctx.csrfToken} aria-label={t('recipient.credit.label', { name: s.name })}>
+              <TextField name="amount" id={fieldId(idOf('amount'))} label={t('recipient.credit.amount', { currency })} value={credit?.values.amount ?? ''}
+                error={credit?.errors.amount} hint={t('recipient.credit.amountHint', { example: formatMinorUnits(25 * 10 ** currencyDigits(currency), currency) })} inputMode="decimal" autocomplete="off" required />
+              <TextField name="reason" id={fieldId(idOf('reason'))} label={t('recipient.credit.reason')} value={credit?.values.reason ?? ''}
+                error={credit?.errors.reason} hint={t('recipient.credit.reasonHint')} maxLength={MAX_REASON} autocomplete="off" required />
+              <Button kind="secondary">{t('recipient.credit.save')}</Button>
+            </Form>
+          </section>
+        </div>
+      )}
+    </li>
   );
 }
 
