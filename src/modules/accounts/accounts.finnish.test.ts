@@ -4,6 +4,7 @@
 import type { App } from '../../app.ts';
 import type { Config } from '../../config.ts';
 import { createAccount, uniqueEmail } from '../../testing/factories.ts';
+import { createCampaignWithCodes } from '../redemptions/redemptions.testing.ts';
 import { describePagesInFinnish, FINNISH_NAME, type PageCase, type Visitor } from '../../testing/finnish-pages.ts';
 import { RESET_PASSWORD_TTL_MS, VERIFY_EMAIL_TTL_MS } from './accounts.service.ts';
 import { hashPassword } from './passwords.ts';
@@ -35,6 +36,13 @@ async function chooser(v: Visitor, ctx: { app: App; config: Config }) {
   return { response: await signInWith(v, email, PASSWORD), organization };
 }
 
+/** A code typed on /redeem by someone not signed in: it waits in the session. */
+async function codeWaiting(v: Visitor, ctx: { app: App; config: Config }) {
+  const campaign = await createCampaignWithCodes(ctx.app, ctx.config);
+  await v.get('/redeem');
+  await v.post('/redeem', { country: 'FI', code: campaign.codes[0]! });
+}
+
 let organizationName = '';
 
 const PAGES: PageCase[] = [
@@ -42,6 +50,7 @@ const PAGES: PageCase[] = [
   { name: 'sign in', visit: (v) => v.get('/signin') },
   { name: 'sign in, signed out', visit: (v) => v.get('/signin?signedOut=1') },
   { name: 'sign in, signed in already', allowed: [NAME], visit: async (v) => { await v.signIn(); return v.get('/signin'); } },
+  { name: 'sign in, a code waiting', visit: async (v, ctx) => { await codeWaiting(v, ctx); return v.get('/signin'); } },
   { name: 'sign in, wrong password', status: 401, visit: async (v, ctx) => {
     const account = await accountWithPassword(ctx);
     return signInWith(v, account.email, 'not the password');
@@ -71,6 +80,7 @@ const PAGES: PageCase[] = [
 
   // ---- creating an account and verifying its email
   { name: 'create account', visit: (v) => v.get('/signup') },
+  { name: 'create account, a code waiting', visit: async (v, ctx) => { await codeWaiting(v, ctx); return v.get('/signup'); } },
   { name: 'create account, nothing filled in', status: 400, visit: async (v) => {
     await v.get('/signup');
     return v.post('/signup', { email: '', password: '', displayName: '', country: '' });
@@ -87,6 +97,12 @@ const PAGES: PageCase[] = [
   { name: 'check your email', allowed: [NAME], visit: async (v) => {
     await v.get('/signup');
     await v.post('/signup', { email: uniqueEmail('uusi'), password: PASSWORD, displayName: NAME, country: 'FI' });
+    return v.get('/signup/check-email');
+  } },
+  { name: 'check your email, a code waiting', allowed: [NAME], visit: async (v, ctx) => {
+    await codeWaiting(v, ctx);
+    await v.get('/signup');
+    await v.post('/signup', { email: uniqueEmail('koodi'), password: PASSWORD, displayName: NAME, country: 'FI' });
     return v.get('/signup/check-email');
   } },
   { name: 'check your email, sent again', allowed: [NAME], visit: async (v) => {
