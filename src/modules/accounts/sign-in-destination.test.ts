@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
 import type { App } from '../../app.ts';
-import { createAccount } from '../../testing/factories.ts';
+import { createAccount, uniqueEmail } from '../../testing/factories.ts';
 import { describeEachDatabase } from '../../testing/harness.ts';
 import { CookieJar, createCampaignWithCodes, csrfTokenOf, uniqueAddress } from '../redemptions/redemptions.testing.ts';
 import { VERIFY_EMAIL_TTL_MS } from './accounts.service.ts';
@@ -135,6 +135,30 @@ describeEachDatabase('verifying the email on a second device', (ctx) => {
     const back = await first.get('/signup/check-email');
     assert.equal(back.statusCode, 303);
     assert.equal(back.headers.location, '/account');
+  });
+
+  test('back on the first device in the middle of redeeming, "check your email" moves on to the pass', async () => {
+    const { app, config } = ctx();
+    const campaign = await createCampaignWithCodes(app, config);
+    const first = browser(app);
+    await first.get('/redeem');
+    await first.post('/redeem', { country: 'FI', code: campaign.codes[0]! });
+    await first.get('/signup');
+    const email = uniqueEmail('first-device');
+    const made = await first.post('/signup', { email, password: PASSWORD, displayName: 'First Device', country: 'FI' });
+    assert.equal(made.headers.location, '/signup/check-email');
+    assert.equal((await first.get('/signup/check-email')).statusCode, 200);
+
+    const accountId = (await app.services.db.selectFrom('accounts').select('id').where('email', '=', email).executeTakeFirstOrThrow()).id;
+    const token = await app.services.accounts.issueToken(app.services.db, accountId, 'verify_email', VERIFY_EMAIL_TTL_MS);
+    const second = browser(app);
+    await second.get(`/verify-email?token=${token}`);
+    assert.match((await second.post('/verify-email', { token })).body, /Did you start on another device\?/);
+
+    const back = await first.get('/signup/check-email');
+    assert.equal(back.statusCode, 303);
+    assert.equal(back.headers.location, '/redeem/confirm');
+    assert.match((await first.get('/redeem/confirm')).body, /Confirm your information/);
   });
 
   test('the same link on the device that is signed in goes on, with no second-device words', async () => {

@@ -52,7 +52,8 @@ export async function signUpPages(app: FastifyInstance, context: ModuleContext) 
     const ctx = await context.pages.pageContext(request, reply);
     const account = await context.pages.signedIn(request, reply);
     if (!account) return reply;
-    if (account.emailVerified) return reply.redirect(safeReturnTo(ctx.session.data.returnTo) ?? '/account', 303);
+    // Verified meanwhile (on another device, say): on to wherever signing in would have led.
+    if (account.emailVerified) return reply.redirect(await destinationAfterSignIn(redemptions, ctx.session.data, account.id), 303);
     return sendPage(reply, <CheckEmailPage ctx={ctx} email={account.email} returnTo={safeReturnTo(ctx.session.data.returnTo)} />);
   });
 
