@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import type { App } from '../../app.ts';
 import { createAccount, uniqueEmail } from '../../testing/factories.ts';
-import { browserSkipReason, closePage, desktopViewport, expectAccessible, launchBrowser, openPage, screenshot } from '../../testing/browser.ts';
+import { browserSkipReason, closePage, desktopViewport, expectAccessible, expectNoSidewaysScroll, launchBrowser, openPage, phoneViewport, screenshot } from '../../testing/browser.ts';
 import { startLiveServer, type LiveServer } from '../../testing/server.ts';
 import type { SmtpReceiver } from '../mail/smtp-receiver.ts';
 import { hashPassword } from './passwords.ts';
@@ -128,6 +128,46 @@ describe('accounts in a real browser', { skip }, () => {
         await visit(page, `11-account-type-organizational-${label}`);
       } finally {
         await closePage(page);
+      }
+    }
+  });
+
+  test('in Finnish: a wrong password, the chooser, the account and its type, on a phone and a desktop', async () => {
+    const email = uniqueEmail('suomi');
+    const passwordHash = await hashPassword(PASSWORD);
+    await createAccount(app, app.services.config, { email, passwordHash, displayName: 'Aino' });
+    const work = await createAccount(app, app.services.config, { email, passwordHash, kind: 'organizational', displayName: 'Aino töissä' });
+    const organization = (await app.services.accounts.findAccount(work.id))!.organization!;
+
+    for (const [viewport, label] of [[phoneViewport, 'phone'], [desktopViewport, 'desktop']] as const) {
+      const context = await browser.newContext({ viewport, locale: 'fi-FI' });
+      const page = await context.newPage();
+      const look = async (name: string) => {
+        await expectNoSidewaysScroll(page, name);
+        await visit(page, `fi-${name}-${label}`);
+      };
+      try {
+        await page.goto(`${base}/signin`);
+        await page.getByRole('heading', { name: 'Kirjaudu sisään' }).waitFor();
+        await page.getByLabel('Sähköposti').fill(email);
+        await page.getByLabel('Salasana').fill('väärä salasana');
+        await page.getByRole('button', { name: 'Kirjaudu sisään' }).click();
+        await page.getByText('Sähköpostiosoite tai salasana on väärin.').waitFor();
+        await look('18-signin-error');
+        await page.getByLabel('Salasana').fill(PASSWORD);
+        await page.getByRole('button', { name: 'Kirjaudu sisään' }).click();
+        await page.getByRole('heading', { name: 'Millä tilillä?' }).waitFor();
+        await look('19-chooser');
+        await page.getByRole('button', { name: 'Työ- tai opiskelutili' }).click();
+        await page.waitForURL(`${base}/account`);
+        await page.getByRole('heading', { name: 'Tilisi' }).waitFor();
+        await look('20-account');
+        await page.getByRole('link', { name: 'Mitä tiliä käytän?' }).click();
+        await page.getByText('Olet kirjautunut sisään organisaation tilillä.').waitFor();
+        assert.ok(await page.getByText(organization.name, { exact: true }).isVisible());
+        await look('21-account-type');
+      } finally {
+        await context.close();
       }
     }
   });

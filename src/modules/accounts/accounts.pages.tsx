@@ -7,13 +7,13 @@ import type { ModuleContext } from '../../http/module-context.ts';
 import { formBody, formValue, type PageContext } from '../../http/pages.tsx';
 import { refusalOf } from '../../http/form-errors.ts';
 import type { Session } from '../sessions/sessions.service.ts';
-import { accountKindLabel } from '../../web/layout.tsx';
 import { Actions, Alert, Button, Card, CountrySelect, Form, TextField, type FieldErrors } from '../../web/components.tsx';
-import { countryName } from '../../lib/countries.ts';
 import { Page } from '../../web/page.tsx';
+import { usePageEnv, useT } from '../../web/page-env.ts';
 import { sendPage } from '../../web/render.ts';
+import { noticeText } from '../../i18n/error-text.ts';
 import type { AccountView } from './account-view.ts';
-import { tooManyMessage } from './account-views.tsx';
+import { kindLabel, Rich, tooManyMessage } from './account-views.tsx';
 
 const hidden = { hide: true } as const;
 const ProfileForm = formBody(['displayName', 'country']);
@@ -40,7 +40,7 @@ export async function accountPages(app: FastifyInstance, context: ModuleContext)
     const form = { displayName: formValue(request.body, 'displayName'), country: formValue(request.body, 'country') };
     try {
       await accounts.updateProfile(account.id, form);
-      await sessions.saveData(ctx.session, { ...ctx.session.data, notice: 'Your profile is saved.' });
+      await sessions.saveData(ctx.session, { ...ctx.session.data, notice: 'accounts.notice.profileSaved' });
       return reply.redirect('/account', 303);
     } catch (error) {
       const refusal = refusalOf(error, reply);
@@ -54,11 +54,11 @@ export async function accountPages(app: FastifyInstance, context: ModuleContext)
     const ctx = await context.pages.pageContext(request, reply);
     try {
       await accounts.changePassword(account.id, { currentPassword: formValue(request.body, 'currentPassword'), newPassword: formValue(request.body, 'newPassword') }, ctx.session);
-      await sessions.saveData(ctx.session, { ...ctx.session.data, notice: 'Your password is changed. You were signed out everywhere else.' });
+      await sessions.saveData(ctx.session, { ...ctx.session.data, notice: 'accounts.notice.passwordChanged' });
       return reply.redirect('/account', 303);
     } catch (error) {
       const refusal = refusalOf(error, reply);
-      const errors = refusal.code === 'too_many_attempts' ? { currentPassword: tooManyMessage(refusal) } : fieldsOrForm(refusal.fields, 'currentPassword', refusal.message);
+      const errors = refusal.code === 'too_many_attempts' ? { currentPassword: tooManyMessage(refusal, request.pageEnv.i18n) } : fieldsOrForm(refusal.fields, 'currentPassword', refusal.message);
       return sendPage(reply, <AccountPage ctx={ctx} account={account} passwordErrors={errors} />, refusal.status);
     }
   });
@@ -90,74 +90,76 @@ function AccountPage(props: {
   profile?: { displayName: string; country: string }; profileErrors?: FieldErrors; passwordErrors?: FieldErrors;
 }) {
   const { ctx, account, profileErrors = {}, passwordErrors = {} } = props;
+  const { i18n, branding } = usePageEnv();
+  const { t } = i18n;
   const profile = props.profile ?? { displayName: account.displayName, country: account.country };
   return (
-    <Page ctx={ctx} title="Your account">
-      <h1>Your account</h1>
-      {props.notice ? <Alert kind="success">{props.notice}</Alert> : null}
-      <Card title="Account">
+    <Page ctx={ctx} title={t('accounts.account.title')}>
+      <h1>{t('accounts.account.title')}</h1>
+      {props.notice ? <Alert kind="success">{noticeText(i18n, props.notice)}</Alert> : null}
+      <Card title={t('accounts.account.summary')}>
         <dl class="summary-list">
-          <div><dt>Name</dt><dd>{account.displayName}</dd></div>
-          <div><dt>Email</dt><dd>{account.email} {account.emailVerified ? <span class="badge badge--active">Verified</span> : <span class="badge badge--pending">Not verified</span>}</dd></div>
-          <div><dt>Account type</dt><dd>{accountKindLabel({ kind: account.kind, organizationName: account.organization?.name })} · <a href="/account/type">Which account am I using?</a></dd></div>
-          <div><dt>Country</dt><dd>{countryName(account.country)}</dd></div>
+          <div><dt>{t('accounts.field.name')}</dt><dd>{account.displayName}</dd></div>
+          <div><dt>{t('accounts.field.email')}</dt><dd>{account.email} {account.emailVerified
+            ? <span class="badge badge--active">{t('accounts.account.verified')}</span>
+            : <span class="badge badge--pending">{t('accounts.account.notVerified')}</span>}</dd></div>
+          <div><dt>{t('accounts.account.kind')}</dt><dd>{kindLabel(i18n, { kind: account.kind, organizationName: account.organization?.name })} · <a href="/account/type">{t('accounts.type.title')}</a></dd></div>
+          <div><dt>{t('accounts.field.country')}</dt><dd>{i18n.country(account.country)}</dd></div>
         </dl>
         {account.emailVerified ? null : (
-          <Form action="/verify-email/resend" csrfToken={ctx.csrfToken} aria-label="Verify your email">
-            <p class="small">Verify your email to redeem a pass. Did not get the link?</p>
-            <Actions><Button kind="secondary">Resend email</Button></Actions>
+          <Form action="/verify-email/resend" csrfToken={ctx.csrfToken} aria-label={t('accounts.verify.heading')}>
+            <p class="small">{t('accounts.account.verifyToRedeem')}</p>
+            <Actions><Button kind="secondary">{t('accounts.checkEmail.resend')}</Button></Actions>
           </Form>
         )}
       </Card>
       <div class="grid grid--2">
-        <Card title="Profile">
-          <Form action="/account/profile" csrfToken={ctx.csrfToken} aria-label="Profile">
-            <TextField name="displayName" label="Display name" autocomplete="name" value={profile.displayName} error={profileErrors.displayName} required maxLength={100} />
+        <Card title={t('accounts.account.profile')}>
+          <Form action="/account/profile" csrfToken={ctx.csrfToken} aria-label={t('accounts.account.profile')}>
+            <TextField name="displayName" label={t('accounts.field.displayName')} autocomplete="name" value={profile.displayName} error={profileErrors.displayName} required maxLength={100} />
             <CountrySelect value={profile.country.trim().toUpperCase()} error={profileErrors.country} required />
-            <Actions><Button>Save profile</Button></Actions>
+            <Actions><Button>{t('accounts.account.saveProfile')}</Button></Actions>
           </Form>
         </Card>
-        {account.hasPassword ? (<Card title="Password">
-          <Form action="/account/password" csrfToken={ctx.csrfToken} aria-label="Change password">
+        {account.hasPassword ? (<Card title={t('accounts.field.password')}>
+          <Form action="/account/password" csrfToken={ctx.csrfToken} aria-label={t('accounts.account.changePassword')}>
             <input type="text" name="username" value={account.email} autocomplete="username" hidden readOnly aria-hidden="true" tabIndex={-1} />
-            <TextField name="currentPassword" label="Current password" type="password" autocomplete="current-password" error={passwordErrors.currentPassword} required maxLength={256} />
-            <TextField name="newPassword" label="New password" type="password" autocomplete="new-password" error={passwordErrors.newPassword} required maxLength={256}
-              hint="At least 8 characters. Other devices will be signed out." />
-            <Actions><Button>Change password</Button></Actions>
+            <TextField name="currentPassword" label={t('accounts.account.currentPassword')} type="password" autocomplete="current-password" error={passwordErrors.currentPassword} required maxLength={256} />
+            <TextField name="newPassword" label={t('accounts.reset.newPassword')} type="password" autocomplete="new-password" error={passwordErrors.newPassword} required maxLength={256}
+              hint={t('accounts.account.newPasswordHint')} />
+            <Actions><Button>{t('accounts.account.changePassword')}</Button></Actions>
           </Form>
-        </Card>) : (<Card title="Password">
+        </Card>) : (<Card title={t('accounts.field.password')}>
           {account.organization
-            ? <p>You sign in with {account.organization.name}’s sign-in page, so your password is kept there, not in cloudpass.</p>
-            : <p>This account has no password yet. To set one, sign out and use “Forgot password?” on the sign-in page.</p>}
+            ? <p>{t('accounts.account.passwordAtOrganization', { organization: account.organization.name, program: branding.programName })}</p>
+            : <p>{t('accounts.account.noPassword')}</p>}
         </Card>)}
       </div>
-      <p class="small muted">To sign out, use “Sign out” at the top of the page.</p>
+      <p class="small muted">{t('accounts.account.signOutHint')}</p>
     </Page>
   );
 }
 
 function AccountTypePage(props: { ctx: PageContext; account: AccountView }) {
   const { ctx, account } = props;
+  const { t } = useT();
   const personal = account.kind === 'personal';
   return (
-    <Page ctx={ctx} title="Which account am I using?">
-      <h1>Which account am I using?</h1>
+    <Page ctx={ctx} title={t('accounts.type.title')}>
+      <h1>{t('accounts.type.title')}</h1>
       <Card class={`account-type account-type--${account.kind}`}>
-        <p class="account-type__label">You are signed in with a</p>
-        <p class="account-type__kind">{personal ? 'Personal account' : 'Organizational account'}</p>
-        {account.organization ? <p class="account-type__org">Organization: <strong>{account.organization.name}</strong></p> : null}
+        <p class="account-type__label">{t('accounts.type.signedInWith', { kind: account.kind })}</p>
+        <p class="account-type__kind">{personal ? t('account.kind.personal') : t('account.kind.organizational')}</p>
+        {account.organization ? (
+          <p class="account-type__org"><Rich k="accounts.type.organization" slot="organization"><strong>{account.organization.name}</strong></Rich></p>
+        ) : null}
         <dl class="summary-list">
-          <div><dt>Email</dt><dd>{account.email}</dd></div>
-          <div><dt>Name</dt><dd>{account.displayName}</dd></div>
+          <div><dt>{t('accounts.field.email')}</dt><dd>{account.email}</dd></div>
+          <div><dt>{t('accounts.field.name')}</dt><dd>{account.displayName}</dd></div>
         </dl>
-        <p class="small muted">
-          {personal
-            ? 'A personal account is yours alone; passes you redeem with it stay with you.'
-            : 'An organizational (work or school) account belongs to your organization, which can manage it.'}
-        </p>
+        <p class="small muted">{personal ? t('accounts.type.personalExplain') : t('accounts.type.organizationalExplain')}</p>
       </Card>
-      <p>Wrong account? Sign out at the top of the page, then sign in with the other one.</p>
+      <p>{t('accounts.type.wrongAccount')}</p>
     </Page>
   );
 }
-

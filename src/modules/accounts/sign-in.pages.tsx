@@ -7,13 +7,15 @@ import { Type } from '@sinclair/typebox';
 import type { ModuleContext } from '../../http/module-context.ts';
 import { formBody, formValue, safeReturnTo, type PageContext } from '../../http/pages.tsx';
 import { refusalOf } from '../../http/form-errors.ts';
+import type { Translator } from '../../i18n/catalogue.ts';
 import type { SessionData } from '../sessions/sessions.service.ts';
-import { accountKindLabel } from '../../web/layout.tsx';
 import { Actions, Alert, Button, Card, Form, TextField, type FieldErrors } from '../../web/components.tsx';
 import { Page } from '../../web/page.tsx';
+import { usePageEnv, useT } from '../../web/page-env.ts';
 import { sendPage } from '../../web/render.ts';
 import type { AccountView } from './account-view.ts';
-import { InvalidLinkPage, tooManyMessage } from './account-views.tsx';
+import { InvalidLinkPage, kindLabel, Rich, tooManyMessage } from './account-views.tsx';
+import { destinationAfterSignIn } from './after-sign-in.ts';
 import { deviceCookieValues, setDeviceCookie } from './device-cookies.ts';
 import { AccountChoiceRequiredError, type AccountChoice } from './accounts.service.ts';
 import type { AccountKind } from './accounts.table.ts';
@@ -39,7 +41,7 @@ const ResetForm = formBody(['token', 'password']);
 
 export async function signInPages(app: FastifyInstance, context: ModuleContext) {
   const pages = app.withTypeProvider<TypeBoxTypeProvider>();
-  const { accounts, sessions, clock } = context.services;
+  const { accounts, sessions, redemptions, clock } = context.services;
 
   /** `email` is what the person typed with the password that proved it: its browser is remembered for it. */
   async function signInAndRedirect(request: FastifyRequest, reply: FastifyReply, account: AccountView, email: string) {
@@ -47,9 +49,10 @@ export async function signInPages(app: FastifyInstance, context: ModuleContext) 
     await accounts.rememberLocale(account.id, request.pageEnv.i18n.locale);
     context.cookies.setSessionCookie(reply, token);
     setDeviceCookie(reply, accounts.rememberDevice(email), context.config.publicUrl.protocol === 'https:');
-    const { returnTo, pendingChoice: _pending, ...rest } = session.data;
+    const destination = await destinationAfterSignIn(redemptions, session.data, account.id);
+    const { returnTo: _returnTo, pendingChoice: _pending, ...rest } = session.data;
     await sessions.saveData(session, rest);
-    return reply.redirect(safeReturnTo(returnTo) ?? '/account', 303);
+    return reply.redirect(destination, 303);
   }
 
   // ---- sign in --------------------------------------------------------------------
@@ -83,7 +86,7 @@ export async function signInPages(app: FastifyInstance, context: ModuleContext) 
         return sendPage(reply, <ChooserPage ctx={ctx} pending={pendingChoice} />);
       }
       const refusal = refusalOf(error, reply);
-      const problem = refusal.code === 'too_many_attempts' ? tooManyMessage(refusal) : refusal.message;
+      const problem = refusal.code === 'too_many_attempts' ? tooManyMessage(refusal, request.pageEnv.i18n) : refusal.message;
       return sendPage(reply, <SignInPage ctx={ctx} form={form} problem={problem} />, refusal.status);
     }
   });
@@ -97,13 +100,14 @@ export async function signInPages(app: FastifyInstance, context: ModuleContext) 
 
   pages.post('/signin/choose', { schema: { ...hidden, body: ChoiceForm } }, async (request, reply) => {
     const ctx = await context.pages.pageContext(request, reply);
+    const { t } = request.pageEnv.i18n;
     const pending = livePendingChoice(ctx.session.data, clock.now());
     if (!pending) {
-      return sendPage(reply, <SignInPage ctx={ctx} problem="That took too long. Sign in again." />, 400);
+      return sendPage(reply, <SignInPage ctx={ctx} problem={t('accounts.signIn.tooLate')} />, 400);
     }
     const [kindText, organizationId] = formValue(request.body, 'choice').split(':');
     const kind = asKind(kindText ?? '');
-    if (!kind) return sendPage(reply, <ChooserPage ctx={ctx} pending={pending} problem="Choose one of the accounts." />, 400);
+    if (!kind) return sendPage(reply, <ChooserPage ctx={ctx} pending={pending} problem={t('accounts.chooser.chooseOne')} />, 400);
     const account = await accounts.resolveChoice(pending.accountIds, { kind, organizationId: organizationId || undefined });
     if (account) return signInAndRedirect(request, reply, account, pending.email);
     // The password typed belongs to another of this email's accounts: ask for this one's.
@@ -112,7 +116,7 @@ export async function signInPages(app: FastifyInstance, context: ModuleContext) 
     const chosen = pending.choices.find((c) => c.kind === kind && (c.organization?.id ?? undefined) === (organizationId || undefined));
     return sendPage(reply, (
       <SignInPage ctx={ctx} form={{ email: pending.email, accountKind: kind, organizationId: organizationId || undefined }}
-        notice={`Enter the password of your ${chosen ? choiceLabel(chosen).toLowerCase() : 'chosen account'}${chosen?.organization ? ` at ${chosen.organization.name}` : ''}.`} />
+        notice={passwordOfChoice(request.pageEnv.i18n, chosen)} />
     ));
   });
 
@@ -132,7 +136,7 @@ export async function signInPages(app: FastifyInstance, context: ModuleContext) 
   pages.post('/forgot-password', { schema: { ...hidden, body: EmailForm } }, async (request, reply) => {
     const ctx = await context.pages.pageContext(request, reply);
     const email = formValue(request.body, 'email').trim();
-    if (!email) return sendPage(reply, <ForgotPasswordPage ctx={ctx} errors={{ email: 'Enter your email address.' }} />, 400);
+    if (!email) return sendPage(reply, <ForgotPasswordPage ctx={ctx} errors={{ email: request.pageEnv.i18n.t('error.enterEmail') }} />, 400);
     await accounts.requestPasswordReset(email);
     return sendPage(reply, <ForgotPasswordPage ctx={ctx} sentTo={email} />);
   });
@@ -151,7 +155,8 @@ export async function signInPages(app: FastifyInstance, context: ModuleContext) 
     } catch (error) {
       const refusal = refusalOf(error, reply);
       if (refusal.code === 'invalid_token') {
-        return sendPage(reply, <InvalidLinkPage ctx={ctx} message={refusal.message} retry={{ href: '/forgot-password', label: 'Ask for a new link' }} />, refusal.status);
+        const retry = { href: '/forgot-password', label: request.pageEnv.i18n.t('accounts.reset.askNewLink') };
+        return sendPage(reply, <InvalidLinkPage ctx={ctx} message={refusal.message} retry={retry} />, refusal.status);
       }
       return sendPage(reply, <ResetPasswordPage ctx={ctx} token={token} errors={refusal.fields} problem={refusal.message} />, refusal.status);
     }
@@ -168,7 +173,14 @@ function livePendingChoice(data: SessionData, now: Date): PendingChoice | undefi
   return pending;
 }
 
-const choiceLabel = (choice: AccountChoice) => (choice.kind === 'personal' ? 'Personal account' : 'Work or school account');
+/** After choosing an account whose password was not the one typed: whose password to type now. */
+function passwordOfChoice(i18n: Translator, chosen: AccountChoice | undefined): string {
+  if (!chosen) return i18n.t('accounts.signIn.passwordOfChosen');
+  if (chosen.kind === 'personal') return i18n.t('accounts.signIn.passwordOfPersonal');
+  return chosen.organization
+    ? i18n.t('accounts.signIn.passwordOfWork', { organization: chosen.organization.name })
+    : i18n.t('accounts.signIn.passwordOfWorkUnnamed');
+}
 
 // ---- views -----------------------------------------------------------------------------------
 
@@ -177,31 +189,33 @@ function SignInPage(props: {
   form?: { email?: string; accountKind?: AccountKind; organizationId?: string };
 }) {
   const { ctx, form = {} } = props;
+  const { i18n, branding } = usePageEnv();
+  const { t } = i18n;
   const redeeming = Boolean(ctx.session.data.pendingCode);
   return (
-    <Page ctx={ctx} title="Sign in">
+    <Page ctx={ctx} title={t('accounts.signIn.title')}>
       <div class="auth">
-        <h1>Sign in</h1>
-        {props.signedOut ? <Alert kind="success" title="You are signed out." /> : null}
-        {redeeming ? <p class="lead">Sign in with the account that should receive your pass, or create one. Your code stays pending.</p> : null}
-        {ctx.account ? <Alert kind="info">You are signed in as {ctx.account.email} ({accountKindLabel(ctx.account)}). Signing in again switches account.</Alert> : null}
+        <h1>{t('accounts.signIn.title')}</h1>
+        {props.signedOut ? <Alert kind="success" title={t('accounts.signIn.signedOut')} /> : null}
+        {redeeming ? <p class="lead">{t('accounts.signIn.redeeming')}</p> : null}
+        {ctx.account ? <Alert kind="info">{t('accounts.signIn.alreadySignedIn', { email: ctx.account.email, kind: kindLabel(i18n, ctx.account) })}</Alert> : null}
         {props.notice ? <Alert kind="info">{props.notice}</Alert> : null}
         <Card>
-          <Form action="/signin" csrfToken={ctx.csrfToken} aria-label="Sign in">
-            {props.problem ? <Alert kind="error" title="You are not signed in">{props.problem}</Alert> : null}
+          <Form action="/signin" csrfToken={ctx.csrfToken} aria-label={t('accounts.signIn.title')}>
+            {props.problem ? <Alert kind="error" title={t('accounts.signIn.notSignedIn')}>{props.problem}</Alert> : null}
             {form.accountKind ? <input type="hidden" name="accountKind" value={form.accountKind} /> : null}
             {form.organizationId ? <input type="hidden" name="organizationId" value={form.organizationId} /> : null}
-            <TextField name="email" label="Email" type="email" autocomplete="username" value={form.email} required autoCapitalize="none" spellcheck={false} maxLength={254} />
-            <TextField name="password" label="Password" type="password" autocomplete="current-password" required maxLength={256}
-              error={props.problem ? 'Check your password and try again.' : undefined} />
-            <Actions><Button>Sign in</Button></Actions>
+            <TextField name="email" label={t('accounts.field.email')} type="email" autocomplete="username" value={form.email} required autoCapitalize="none" spellcheck={false} maxLength={254} />
+            <TextField name="password" label={t('accounts.field.password')} type="password" autocomplete="current-password" required maxLength={256}
+              error={props.problem ? t('accounts.signIn.checkPassword') : undefined} />
+            <Actions><Button>{t('accounts.signIn.title')}</Button></Actions>
           </Form>
-          <p class="auth__links small"><a href="/forgot-password">Forgot password?</a></p>
+          <p class="auth__links small"><a href="/forgot-password">{t('accounts.signIn.forgotPassword')}</a></p>
         </Card>
         {/* Signed out, the header already has the one "Create account" link; two would be ambiguous. */}
-        <p class="auth__switch">New to cloudpass? <a href="/signup">{ctx.account ? 'Create account' : 'Create a personal account'}</a></p>
-        <p class="small muted">Does your organization sign you in? <a href="/signin/organization">Sign in with your organization</a></p>
-        <p class="small muted">Running a class or a team? <a href="/signup/organization">Create an organization</a></p>
+        <p class="auth__switch">{t('accounts.signIn.newHere', { program: branding.programName })} <a href="/signup">{ctx.account ? t('accounts.signIn.createAccount') : t('accounts.signIn.createPersonal')}</a></p>
+        <p class="small muted">{t('accounts.signIn.organizationQuestion')} <a href="/signin/organization">{t('accounts.signIn.organizationLink')}</a></p>
+        <p class="small muted">{t('accounts.signIn.teamQuestion')} <a href="/signup/organization">{t('accounts.signIn.createOrganization')}</a></p>
       </div>
     </Page>
   );
@@ -209,13 +223,14 @@ function SignInPage(props: {
 
 function ChooserPage(props: { ctx: PageContext; pending: PendingChoice; problem?: string }) {
   const { ctx, pending } = props;
+  const { t } = useT();
   return (
-    <Page ctx={ctx} title="Choose an account">
+    <Page ctx={ctx} title={t('accounts.chooser.title')}>
       <div class="auth">
-        <h1>Which account?</h1>
-        <p class="lead">{pending.email} has more than one account. Choose the one to sign in with.</p>
+        <h1>{t('accounts.chooser.heading')}</h1>
+        <p class="lead">{t('accounts.chooser.lead', { email: pending.email })}</p>
         {props.problem ? <Alert kind="error">{props.problem}</Alert> : null}
-        <form method="post" action="/signin/choose" class="account-choices" aria-label="Choose an account">
+        <form method="post" action="/signin/choose" class="account-choices" aria-label={t('accounts.chooser.title')}>
           <input type="hidden" name="_csrf" value={ctx.csrfToken} />
           <ul class="account-choices__list">
             {pending.choices.map((choice, i) => {
@@ -226,12 +241,12 @@ function ChooserPage(props: { ctx: PageContext; pending: PendingChoice; problem?
                   <span class="account-choice__icon" aria-hidden="true"><KindIcon kind={choice.kind} /></span>
                   <div class="account-choice__body">
                     <button class="button button--secondary account-choice__button" type="submit" name="choice" value={value} aria-describedby={detailId}>
-                      {choiceLabel(choice)}
+                      {choice.kind === 'personal' ? t('accounts.choice.personal') : t('accounts.choice.work')}
                     </button>
                     <p class="account-choice__detail" id={detailId}>
                       {choice.organization
-                        ? <>Created by <strong>{choice.organization.name}</strong> for you</>
-                        : <>Created by you</>}
+                        ? <Rich k="accounts.chooser.createdByOrganization" slot="organization"><strong>{choice.organization.name}</strong></Rich>
+                        : t('accounts.chooser.createdByYou')}
                     </p>
                   </div>
                 </li>
@@ -239,7 +254,7 @@ function ChooserPage(props: { ctx: PageContext; pending: PendingChoice; problem?
             })}
           </ul>
         </form>
-        <p class="small"><a href="/signin">Use another email</a></p>
+        <p class="small"><a href="/signin">{t('accounts.chooser.otherEmail')}</a></p>
       </div>
     </Page>
   );
@@ -256,25 +271,23 @@ function KindIcon(props: { kind: AccountKind }) {
   );
 }
 
-
 function ForgotPasswordPage(props: { ctx: PageContext; sentTo?: string; errors?: FieldErrors }) {
   const { ctx, errors = {} } = props;
+  const { t } = useT();
   return (
-    <Page ctx={ctx} title="Forgot password">
+    <Page ctx={ctx} title={t('accounts.forgot.title')}>
       <div class="auth">
-        <h1>Forgot your password?</h1>
+        <h1>{t('accounts.forgot.heading')}</h1>
         {props.sentTo ? (
-          <Alert kind="success" title="Check your email.">
-            If an account uses {props.sentTo}, we sent it a link to choose a new password. The link works for one hour.
-          </Alert>
-        ) : <p class="lead">Enter your email and we will send you a link to choose a new password.</p>}
+          <Alert kind="success" title={t('accounts.forgot.sentTitle')}>{t('accounts.forgot.sent', { email: props.sentTo })}</Alert>
+        ) : <p class="lead">{t('accounts.forgot.lead')}</p>}
         <Card>
-          <Form action="/forgot-password" csrfToken={ctx.csrfToken} aria-label="Reset password">
-            <TextField name="email" label="Email" type="email" autocomplete="username" value={props.sentTo} error={errors.email} required autoCapitalize="none" spellcheck={false} maxLength={254} />
-            <Actions><Button>Send reset link</Button></Actions>
+          <Form action="/forgot-password" csrfToken={ctx.csrfToken} aria-label={t('accounts.forgot.formLabel')}>
+            <TextField name="email" label={t('accounts.field.email')} type="email" autocomplete="username" value={props.sentTo} error={errors.email} required autoCapitalize="none" spellcheck={false} maxLength={254} />
+            <Actions><Button>{t('accounts.forgot.submit')}</Button></Actions>
           </Form>
         </Card>
-        <p class="auth__switch"><a href="/signin">Back to sign in</a></p>
+        <p class="auth__switch"><a href="/signin">{t('accounts.forgot.back')}</a></p>
       </div>
     </Page>
   );
@@ -282,22 +295,25 @@ function ForgotPasswordPage(props: { ctx: PageContext; sentTo?: string; errors?:
 
 function ResetPasswordPage(props: { ctx: PageContext; token: string; errors?: FieldErrors; problem?: string }) {
   const { ctx, errors = {} } = props;
+  const { t } = useT();
   return (
-    <Page ctx={ctx} title="Choose a new password">
+    <Page ctx={ctx} title={t('accounts.reset.title')}>
       <div class="auth">
-        <h1>Choose a new password</h1>
+        <h1>{t('accounts.reset.title')}</h1>
         {props.problem && !errors.password ? <Alert kind="error">{props.problem}</Alert> : null}
         {props.token ? (
           <Card>
-            <Form action="/reset-password" csrfToken={ctx.csrfToken} aria-label="Choose a new password">
+            <Form action="/reset-password" csrfToken={ctx.csrfToken} aria-label={t('accounts.reset.title')}>
               <input type="hidden" name="token" value={props.token} />
-              <TextField name="password" label="New password" type="password" autocomplete="new-password" error={errors.password} required maxLength={256}
-                hint="At least 8 characters. You will be signed out everywhere." />
-              <Actions><Button>Set new password</Button></Actions>
+              <TextField name="password" label={t('accounts.reset.newPassword')} type="password" autocomplete="new-password" error={errors.password} required maxLength={256}
+                hint={t('accounts.reset.hint')} />
+              <Actions><Button>{t('accounts.reset.submit')}</Button></Actions>
             </Form>
           </Card>
         ) : (
-          <Alert kind="error" title="This link is incomplete.">Open the link from the email again, or <a href="/forgot-password">ask for a new one</a>.</Alert>
+          <Alert kind="error" title={t('accounts.link.incomplete')}>
+            <Rich k="accounts.reset.incomplete" slot="link"><a href="/forgot-password">{t('accounts.reset.askNewOne')}</a></Rich>
+          </Alert>
         )}
       </div>
     </Page>
@@ -305,14 +321,14 @@ function ResetPasswordPage(props: { ctx: PageContext; token: string; errors?: Fi
 }
 
 function PasswordChangedPage(props: { ctx: PageContext }) {
+  const { t } = useT();
   return (
-    <Page ctx={props.ctx} title="Password changed">
+    <Page ctx={props.ctx} title={t('accounts.changed.title')}>
       <div class="auth">
-        <h1>Password changed</h1>
-        <Alert kind="success" title="Your new password is set.">For your safety you were signed out everywhere.</Alert>
-        <p><a class="button button--primary" href="/signin">Go to sign in</a></p>
+        <h1>{t('accounts.changed.title')}</h1>
+        <Alert kind="success" title={t('accounts.changed.set')}>{t('accounts.changed.signedOut')}</Alert>
+        <p><a class="button button--primary" href="/signin">{t('accounts.goToSignIn')}</a></p>
       </div>
     </Page>
   );
 }
-

@@ -9,8 +9,10 @@ import { formBody, formValue, safeReturnTo, type PageContext } from '../../http/
 import { refusalOf } from '../../http/form-errors.ts';
 import { Actions, Alert, Button, Card, CountrySelect, Form, FormErrorSummary, TextField, type FieldErrors } from '../../web/components.tsx';
 import { Page } from '../../web/page.tsx';
+import { useT } from '../../web/page-env.ts';
 import { sendPage } from '../../web/render.ts';
-import { InvalidLinkPage } from './account-views.tsx';
+import { InvalidLinkPage, Rich } from './account-views.tsx';
+import { destinationAfterSignIn } from './after-sign-in.ts';
 import { SingleLineText } from '../../http/schemas.ts';
 
 const hidden = { hide: true } as const;
@@ -19,9 +21,12 @@ const SignUpForm = formBody(['email', 'password', 'displayName', 'country']);
 const EmailForm = formBody(['email']);
 const TokenForm = formBody(['token']);
 
+/** The pages that show a notice kept in the session through the catalogue; others would show it later, elsewhere. */
+const SHOWS_NOTICE = new Set(['/account', '/redeem/confirm']);
+
 export async function signUpPages(app: FastifyInstance, context: ModuleContext) {
   const pages = app.withTypeProvider<TypeBoxTypeProvider>();
-  const { accounts, sessions } = context.services;
+  const { accounts, sessions, redemptions } = context.services;
 
   pages.get('/signup', { schema: hidden }, async (request, reply) => {
     const ctx = await context.pages.pageContext(request, reply);
@@ -47,7 +52,8 @@ export async function signUpPages(app: FastifyInstance, context: ModuleContext) 
     const ctx = await context.pages.pageContext(request, reply);
     const account = await context.pages.signedIn(request, reply);
     if (!account) return reply;
-    if (account.emailVerified) return reply.redirect(safeReturnTo(ctx.session.data.returnTo) ?? '/account', 303);
+    // Verified meanwhile (on another device, say): on to wherever signing in would have led.
+    if (account.emailVerified) return reply.redirect(await destinationAfterSignIn(redemptions, ctx.session.data, account.id), 303);
     return sendPage(reply, <CheckEmailPage ctx={ctx} email={account.email} returnTo={safeReturnTo(ctx.session.data.returnTo)} />);
   });
 
@@ -69,14 +75,17 @@ export async function signUpPages(app: FastifyInstance, context: ModuleContext) 
     try {
       const account = await accounts.verifyEmail(formValue(request.body, 'token'));
       if (request.account?.id === account.id) {
-        const { returnTo, ...rest } = ctx.session.data;
-        await sessions.saveData(ctx.session, { ...rest, notice: 'Your email address is verified.' });
-        return reply.redirect(safeReturnTo(returnTo) ?? '/account', 303);
+        const destination = await destinationAfterSignIn(redemptions, ctx.session.data, account.id);
+        const { returnTo: _returnTo, ...rest } = ctx.session.data;
+        await sessions.saveData(ctx.session, SHOWS_NOTICE.has(destination) ? { ...rest, notice: 'accounts.notice.emailVerified' } : rest);
+        return reply.redirect(destination, 303);
       }
+      // Opened on another device (or in another browser) than the one that is signed in.
       return sendPage(reply, <EmailVerifiedPage ctx={ctx} />);
     } catch (error) {
       const refusal = refusalOf(error, reply);
-      return sendPage(reply, <InvalidLinkPage ctx={ctx} message={refusal.message} retry={{ href: '/signup/check-email', label: 'Send a new link' }} />, refusal.status);
+      const retry = { href: '/signup/check-email', label: request.pageEnv.i18n.t('accounts.verify.sendNewLink') };
+      return sendPage(reply, <InvalidLinkPage ctx={ctx} message={refusal.message} retry={retry} />, refusal.status);
     }
   });
 }
@@ -85,26 +94,28 @@ export async function signUpPages(app: FastifyInstance, context: ModuleContext) 
 
 function SignUpPage(props: { ctx: PageContext; form?: { email?: string; displayName?: string; country?: string }; errors?: FieldErrors; problem?: string }) {
   const { ctx, form = {}, errors = {} } = props;
+  const { t } = useT();
   const redeeming = Boolean(ctx.session.data.pendingCode);
+  const title = t('accounts.signUp.title');
   return (
-    <Page ctx={ctx} title={Object.keys(errors).length ? 'Error: Create account' : 'Create account'}>
+    <Page ctx={ctx} title={Object.keys(errors).length ? `${t('form.errorPrefix')} ${title}` : title}>
       <div class="auth">
-        <h1>Create account</h1>
-        <p class="lead">A personal account, with a new or an existing email address.</p>
-        {redeeming ? <p>Your promo code stays pending: once you confirm your email address, you come back to your pass.</p> : null}
+        <h1>{title}</h1>
+        <p class="lead">{t('accounts.signUp.lead')}</p>
+        {redeeming ? <p>{t('accounts.signUp.redeeming')}</p> : null}
         <FormErrorSummary errors={errors} />
         {props.problem && Object.keys(errors).length === 0 ? <Alert kind="error">{props.problem}</Alert> : null}
         <Card>
-          <Form action="/signup" csrfToken={ctx.csrfToken} aria-label="Create account">
-            <TextField name="email" label="Email" type="email" autocomplete="email" value={form.email} error={errors.email} required autoCapitalize="none" spellcheck={false} maxLength={254} />
-            <TextField name="password" label="Password" type="password" autocomplete="new-password" error={errors.password} required maxLength={256}
-              hint="At least 8 characters. A long phrase is easy to remember and hard to guess." />
-            <TextField name="displayName" label="Display name" autocomplete="name" value={form.displayName} error={errors.displayName} required maxLength={100} />
+          <Form action="/signup" csrfToken={ctx.csrfToken} aria-label={title}>
+            <TextField name="email" label={t('accounts.field.email')} type="email" autocomplete="email" value={form.email} error={errors.email} required autoCapitalize="none" spellcheck={false} maxLength={254} />
+            <TextField name="password" label={t('accounts.field.password')} type="password" autocomplete="new-password" error={errors.password} required maxLength={256}
+              hint={t('accounts.signUp.passwordHint')} />
+            <TextField name="displayName" label={t('accounts.field.displayName')} autocomplete="name" value={form.displayName} error={errors.displayName} required maxLength={100} />
             <CountrySelect value={form.country?.trim().toUpperCase()} error={errors.country} required />
-            <Actions><Button>Create account</Button></Actions>
+            <Actions><Button>{title}</Button></Actions>
           </Form>
         </Card>
-        <p class="auth__switch">Already have an account? <a href="/signin">Sign in</a></p>
+        <p class="auth__switch">{t('accounts.signUp.haveAccount')} <a href="/signin">{t('accounts.signIn.title')}</a></p>
       </div>
     </Page>
   );
@@ -112,23 +123,24 @@ function SignUpPage(props: { ctx: PageContext; form?: { email?: string; displayN
 
 function CheckEmailPage(props: { ctx: PageContext; email: string; resent?: boolean; returnTo?: string }) {
   const { ctx } = props;
+  const { t } = useT();
   return (
-    <Page ctx={ctx} title="Check your email">
+    <Page ctx={ctx} title={t('accounts.checkEmail.title')}>
       <div class="auth">
-        <h1>Check your email</h1>
-        {props.resent ? <Alert kind="success" title="We sent a new link.">If it does not arrive in a few minutes, look in your spam folder.</Alert> : null}
+        <h1>{t('accounts.checkEmail.title')}</h1>
+        {props.resent ? <Alert kind="success" title={t('accounts.checkEmail.resentTitle')}>{t('accounts.checkEmail.resentText')}</Alert> : null}
         <Card>
-          <p>We sent a link to <strong class="break">{props.email}</strong>. Open it to verify your email address.</p>
-          <p class="small muted">
-            {ctx.session.data.pendingCode
-              ? 'You are signed in already. The link brings you back to your pass to activate it.'
-              : 'You are signed in already; you need a verified email to redeem a pass.'}
-          </p>
-          <Form action="/verify-email/resend" csrfToken={ctx.csrfToken} aria-label="Resend email">
+          <p><Rich k="accounts.checkEmail.sent" slot="email"><strong class="break">{props.email}</strong></Rich></p>
+          {ctx.account ? (
+            <p class="small muted">{ctx.session.data.pendingCode ? t('accounts.checkEmail.backToPass') : t('accounts.checkEmail.verifyToRedeem')}</p>
+          ) : null}
+          <Form action="/verify-email/resend" csrfToken={ctx.csrfToken} aria-label={t('accounts.checkEmail.resend')}>
             {ctx.account ? null : <input type="hidden" name="email" value={props.email} />}
             <Actions>
-              <Button kind="secondary">Resend email</Button>
-              {props.returnTo ? <a class="button button--primary" href={props.returnTo}>Continue</a> : <a class="button button--primary" href="/account">Go to your account</a>}
+              <Button kind="secondary">{t('accounts.checkEmail.resend')}</Button>
+              {props.returnTo
+                ? <a class="button button--primary" href={props.returnTo}>{t('accounts.continue')}</a>
+                : <a class="button button--primary" href="/account">{t('accounts.checkEmail.toAccount')}</a>}
             </Actions>
           </Form>
         </Card>
@@ -139,35 +151,38 @@ function CheckEmailPage(props: { ctx: PageContext; email: string; resent?: boole
 
 function VerifyEmailPage(props: { ctx: PageContext; token: string }) {
   const { ctx } = props;
+  const { t } = useT();
   return (
-    <Page ctx={ctx} title="Verify email">
+    <Page ctx={ctx} title={t('accounts.verify.title')}>
       <div class="auth">
-        <h1>Verify your email</h1>
+        <h1>{t('accounts.verify.heading')}</h1>
         {props.token ? (
           <Card>
-            <p>Confirm that this email address is yours.</p>
-            <Form action="/verify-email" csrfToken={ctx.csrfToken} aria-label="Verify email">
+            <p>{t('accounts.verify.lead')}</p>
+            <Form action="/verify-email" csrfToken={ctx.csrfToken} aria-label={t('accounts.verify.title')}>
               <input type="hidden" name="token" value={props.token} />
-              <Actions><Button>Verify email</Button></Actions>
+              <Actions><Button>{t('accounts.verify.title')}</Button></Actions>
             </Form>
           </Card>
         ) : (
-          <Alert kind="error" title="This link is incomplete.">Open the link from the email again, or copy all of it into the address bar.</Alert>
+          <Alert kind="error" title={t('accounts.link.incomplete')}>{t('accounts.verify.incomplete')}</Alert>
         )}
       </div>
     </Page>
   );
 }
 
+/** Verified where nobody (or somebody else) is signed in: most often the link was opened on a second device. */
 function EmailVerifiedPage(props: { ctx: PageContext }) {
+  const { t } = useT();
   return (
-    <Page ctx={props.ctx} title="Email verified">
+    <Page ctx={props.ctx} title={t('accounts.verified.title')}>
       <div class="auth">
-        <h1>Email verified — sign in</h1>
-        <Alert kind="success" title="Your email address is verified." />
-        <p><a class="button button--primary" href="/signin">Go to sign in</a></p>
+        <h1>{t('accounts.verified.heading')}</h1>
+        <Alert kind="success" title={t('accounts.notice.emailVerified')} />
+        <p>{t('accounts.verified.otherDevice')}</p>
+        <p><a class="button button--primary" href="/signin">{t('accounts.goToSignIn')}</a></p>
       </div>
     </Page>
   );
 }
-
