@@ -45,8 +45,6 @@ export interface Infrastructure {
   sleep?: (ms: number) => Promise<unknown>;
   /** Sign-in address limits (tests make them small: each failure costs an argon2 check). */
   signInAddressLimits?: { softLimit: number; hardLimit: number };
-  /** Signed-out support requests an hour, per client address and per email (tests make them small). */
-  supportRequestLimits?: { perAddress: number; perEmail: number };
 }
 
 export function createServices(infra: Infrastructure) {
@@ -80,7 +78,7 @@ export function createServices(infra: Infrastructure) {
   const organizationMembers = createMemberService({ db, config, metrics: infra.metrics, audit, mail, accounts, organizationalAccounts, programName });
   const organizationDomains = createDomainService({ db, clock, audit });
   const organizationSignIn = createOidcService({ db, config, metrics: infra.metrics, audit, accounts, organizationalAccounts });
-  const support = createSupportService({ db, clock, config, audit, mail, subscriptions, redis: infra.redis, programName, requestLimits: infra.supportRequestLimits });
+  const support = createSupportService({ db, clock, config, audit, mail, subscriptions, redis: infra.redis, programName });
   const provisioning = createProvisioningService({
     db, clock, config, metrics: infra.metrics, audit, mail, accounts, subscriptions, support, credit, jobs: jobQueue, subscriptionEvents,
   });
