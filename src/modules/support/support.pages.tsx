@@ -162,7 +162,8 @@ export async function supportPages(app: FastifyInstance, context: ModuleContext)
   // Mail scanners fetch links, so opening the link only shows a button; opening the case takes a POST.
   pages.get(CONFIRM_PATH, { schema: { ...hidden, querystring: TokenQuery } }, async (request, reply) => {
     const ctx = await context.pages.pageContext(request, reply);
-    reply.header('cache-control', 'no-store').header('referrer-policy', 'no-referrer');
+    // The token stays off other sites' Referer; same-origin keeps the Origin the button's POST is checked by.
+    reply.header('cache-control', 'no-store').header('referrer-policy', 'same-origin');
     return sendPage(reply, <ConfirmRequestPage ctx={ctx} token={request.query.token ?? ''} />);
   });
 
