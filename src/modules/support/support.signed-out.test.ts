@@ -265,6 +265,16 @@ describeEachDatabase('support without signing in', (ctx) => {
     assert.deepEqual(await requestsOf('ignored@example.test'), []);
   });
 
+  test('every page\'s footer leads to the form, in both languages; Privacy and Terms only once the operator set them', async () => {
+    for (const path of ['/', '/help', '/support', '/support/new']) {
+      const english = await visitor().get(path);
+      assert.match(english.body, /<footer[\s\S]*<a href="\/support\/new">Create a support case<\/a>[\s\S]*<\/footer>/, path);
+      assert.doesNotMatch(english.body, />Privacy<|>Terms</, path);
+      const finnish = await visitor({ language: 'fi' }).get(path);
+      assert.match(finnish.body, /<footer[\s\S]*<a href="\/support\/new">Luo tukipyyntö<\/a>[\s\S]*<\/footer>/, path);
+    }
+  });
+
   test('the check-email page without a request goes back to the form', async () => {
     const response = await visitor().get('/support/check-email');
     assert.equal(response.statusCode, 303);
