@@ -24,7 +24,7 @@ import type { SubscriptionLink } from '../reports/reports.service.ts';
 import { translator, type Translator } from '../../i18n/catalogue.ts';
 import { TooManyAttemptsError } from '../../lib/errors.ts';
 import { useT } from '../../web/page-env.ts';
-import { MAX_SUBJECT_LENGTH, MAX_TEXT_LENGTH, SUPPORT_STATUSES, type SupportCaseView, type SupportMessageView } from './support.service.ts';
+import { CASE_REQUEST_TTL_MS, MAX_SUBJECT_LENGTH, MAX_TEXT_LENGTH, SUPPORT_STATUSES, type SupportCaseView, type SupportMessageView } from './support.service.ts';
 import { caseNumber, CONFIRM_PATH } from './support.mails.ts';
 import type { SupportCaseStatus, SupportCategory } from './support.table.ts';
 import { SingleLineText } from '../../http/schemas.ts';
@@ -78,6 +78,7 @@ const i18nOf = (request: FastifyRequest | undefined): Translator => request?.pag
 const casePath = (id: string) => `/support/${encodeURIComponent(id)}`;
 const adminCasePath = (id: string) => `/admin/support/${encodeURIComponent(id)}`;
 const CHECK_EMAIL_PATH = '/support/check-email';
+const LINK_HOURS = CASE_REQUEST_TTL_MS / 3_600_000;
 
 export async function supportPages(app: FastifyInstance, context: ModuleContext) {
   const pages = app.withTypeProvider<TypeBoxTypeProvider>();
@@ -421,7 +422,7 @@ function CheckEmailPage(props: { ctx: PageContext; email: string }) {
     <Layout title={t('support.checkEmail.title')} account={props.ctx.account} csrfToken={props.ctx.csrfToken}>
       <h1>{t('support.checkEmail.title')}</h1>
       <Alert kind="success">{t('support.checkEmail.sent', { email: props.email })}</Alert>
-      <p>{t('support.checkEmail.validity', { hours: 24 })}</p>
+      <p>{t('support.checkEmail.validity', { hours: LINK_HOURS })}</p>
       <p>{t('support.checkEmail.noMail')}</p>
       <p><a href="/support/new">{t('support.checkEmail.again')}</a></p>
     </Layout>
@@ -465,7 +466,7 @@ function InvalidRequestLinkPage(props: { ctx: PageContext }) {
   return (
     <Layout title={t('support.invalidLink.title')} account={props.ctx.account} csrfToken={props.ctx.csrfToken}>
       <h1>{t('support.invalidLink.title')}</h1>
-      <Alert kind="error">{t('support.invalidLink.message', { hours: 24 })}</Alert>
+      <Alert kind="error">{t('support.invalidLink.message', { hours: LINK_HOURS })}</Alert>
       <p><a href="/support/new">{t('support.invalidLink.again')}</a></p>
     </Layout>
   );

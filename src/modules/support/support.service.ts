@@ -194,16 +194,17 @@ export function createSupportService(deps: SupportServiceDeps) {
 
     const token = randomBytes(32).toString('base64url');
     const now = clock.now();
-    await db.transaction().execute(async (trx) => {
+    // The request and its mail are written together; delivery starts once both are committed.
+    const deliver = await db.transaction().execute(async (trx) => {
       await repo.insertRequest(trx, {
         token_hash: hashToken(token), email, locale: client.locale, category: fields.category, subject: fields.subject,
         description: fields.description, created_at: iso(now), expires_at: iso(addMs(now, CASE_REQUEST_TTL_MS)), used_at: null, case_id: null,
       });
-      const deliver = await mail.sendWithin(trx, mails.confirmCaseRequest(config.publicUrl, { email, locale: client.locale }, token, {
+      return mail.sendWithin(trx, mails.confirmCaseRequest(config.publicUrl, { email, locale: client.locale }, token, {
         subject: fields.subject, validHours: CASE_REQUEST_TTL_MS / 3_600_000, programName: programName(),
       }));
-      return deliver;
-    }).then((deliver) => deliver());
+    });
+    deliver();
     return { email };
   }
 
