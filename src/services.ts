@@ -78,7 +78,7 @@ export function createServices(infra: Infrastructure) {
   const organizationMembers = createMemberService({ db, config, metrics: infra.metrics, audit, mail, accounts, organizationalAccounts, programName });
   const organizationDomains = createDomainService({ db, clock, audit });
   const organizationSignIn = createOidcService({ db, config, metrics: infra.metrics, audit, accounts, organizationalAccounts });
-  const support = createSupportService({ db, clock, config, audit, mail, subscriptions });
+  const support = createSupportService({ db, clock, config, audit, mail, subscriptions, redis: infra.redis, programName });
   const provisioning = createProvisioningService({
     db, clock, config, metrics: infra.metrics, audit, mail, accounts, subscriptions, support, credit, jobs: jobQueue, subscriptionEvents,
   });
@@ -93,6 +93,7 @@ export function createServices(infra: Infrastructure) {
     { name: 'expired sessions', run: () => sessions.purgeExpired() },
     { name: 'idempotency keys', run: () => subscriptions.purgeIdempotencyKeys() },
     { name: 'finished jobs', run: () => jobs.purgeFinished() },
+    { name: 'spent support case requests', run: () => support.purgeSpentRequests() },
   ];
   const recipients = createRecipientService({ db, clock, config, audit, mail, credit, accounts, subscriptions, redemptions, programName });
   const help = createHelpService();

@@ -14,7 +14,7 @@ import type { RedemptionTable } from '../modules/redemptions/redemptions.table.t
 import type { SessionTable } from '../modules/sessions/sessions.table.ts';
 import type { SettingTable } from '../modules/settings/settings.table.ts';
 import type { IdempotencyKeyTable, SubscriptionTable } from '../modules/subscriptions/subscriptions.table.ts';
-import type { SupportCaseTable, SupportMessageTable } from '../modules/support/support.table.ts';
+import type { SupportCaseRequestTable, SupportCaseTable, SupportMessageTable } from '../modules/support/support.table.ts';
 
 export interface Database {
   accounts: AccountTable;
@@ -38,6 +38,7 @@ export interface Database {
   idempotency_keys: IdempotencyKeyTable;
   support_cases: SupportCaseTable;
   support_messages: SupportMessageTable;
+  support_case_requests: SupportCaseRequestTable;
 }
 
 export type Db = Kysely<Database>;

@@ -9,6 +9,7 @@ import * as mailSealedSecrets from './migrations/20261202T190000-mail-sealed-sec
 import * as consoleIndexes from './migrations/20261202T190000-console-indexes.ts';
 import * as recipients from './migrations/20261202T190000-recipients.ts';
 import * as accountLocale from './migrations/20261202T190000-account-locale.ts';
+import * as supportSignedOut from './migrations/20261203T090000-support-signed-out.ts';
 
 // Listed here rather than read from the folder, so migrations load the same under tsx, tests and bundlers.
 const migrations: Record<string, Migration> = {
@@ -21,6 +22,7 @@ const migrations: Record<string, Migration> = {
   '20261202T190000-console-indexes': consoleIndexes,
   '20261202T190000-recipients': recipients,
   '20261202T190000-account-locale': accountLocale,
+  '20261203T090000-support-signed-out': supportSignedOut,
 };
 
 /** Every migration this version knows, in order. */

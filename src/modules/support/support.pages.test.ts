@@ -42,18 +42,21 @@ async function caseIds(app: App, accountId: string): Promise<string[]> {
 }
 
 describeEachDatabase('support pages', (ctx) => {
-  test('signed out, /support explains and links to sign in and back; /support/new sends to sign in', async () => {
+  test('signed out, /support explains, links to sign in and back and to the form; /support/new asks for an email too', async () => {
     const { app } = ctx();
     const page = await get(app, null, '/support');
     assert.equal(page.statusCode, 200);
     assert.match(page.body, /<h1>Support<\/h1>/);
     assert.match(page.body, /href="\/signin\?returnTo=%2Fsupport"/);
+    assert.match(page.body, /href="\/support\/new"/);
 
+    // Signed out, the form is there (no sign-in first), with the contract's "Email" and no subscription choice.
     const form = await get(app, null, '/support/new?subscription=abc');
-    assert.equal(form.statusCode, 303);
-    assert.equal(form.headers.location, '/signin');
-    const token = String(form.headers['set-cookie']).split(';')[0]!.split('=')[1]!;
-    assert.equal((await app.services.sessions.resume(token))?.session.data.returnTo, '/support/new?subscription=abc');
+    assert.equal(form.statusCode, 200);
+    assert.match(form.body, /<label class="field__label" for="field-email">Email<\/label>/);
+    assert.match(form.body, /<label class="field__label" for="field-category">Category<\/label>/);
+    assert.doesNotMatch(form.body, /name="subscriptionId"/);
+    assert.match(form.body, /<button[^>]*>Create support case<\/button>/);
   });
 
   test('the form has the contract\'s controls; ?subscription= preselects an own subscription and activation', async () => {

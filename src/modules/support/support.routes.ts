@@ -32,6 +32,7 @@ const Case = Type.Object({
   description: Type.String(),
   subscriptionId: Nullable(Type.String()),
   account: Nullable(Type.Object({ id: Type.String(), email: Type.String(), displayName: Type.String() }, { description: 'who opened the case' })),
+  contactEmail: Nullable(Type.String({ description: 'the address confirmed by a visitor who opened the case without signing in; replies are emailed there when the case has no account' })),
   createdAt: Type.String({ format: 'date-time' }),
   updatedAt: Type.String({ format: 'date-time', description: 'the last message or status change' }),
   messages: Type.Optional(Type.Array(Message, { description: 'oldest first; present when one case is read' })),

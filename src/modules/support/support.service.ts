@@ -2,12 +2,21 @@
 // account), the recipient and the operator write to each other, and the operator moves it between
 // open, waiting (for the recipient) and closed. Every change lands with its audit entry in one
 // transaction; an operator's reply is then emailed to the recipient.
+// Signed-out visitors (someone who never got their verification email cannot sign in to ask) write the
+// same form with their email address: the case waits as a request until they open the link mailed there,
+// then belongs to the account with that address, or to the address itself. Requests are throttled per
+// client address and per email, and nothing a visitor sees says whether an address has an account.
+import { createHmac, randomBytes } from 'node:crypto';
 import type { Config } from '../../config.ts';
-import type { Db, Trx } from '../../db/database.ts';
-import { iso, type Clock } from '../../lib/clock.ts';
-import { NotFoundError, ValidationError, type FieldError } from '../../lib/errors.ts';
+import { deriveKey } from '../../config.ts';
+import type { Db, DbOrTrx, Trx } from '../../db/database.ts';
+import { addMs, iso, type Clock } from '../../lib/clock.ts';
+import { DomainError, NotFoundError, ValidationError, type FieldError } from '../../lib/errors.ts';
 import { newId } from '../../lib/ids.ts';
+import type { Redis } from '../../lib/redis.ts';
+import { createLimiter } from '../../lib/throttle.ts';
 import type { Actor, AuditService } from '../audit/audit.service.ts';
+import { checkEmail } from '../accounts/accounts.service.ts';
 import type { MailMessage } from '../mail/mail.service.ts';
 import * as mails from './support.mails.ts';
 import * as repo from './support.repository.ts';
@@ -19,6 +28,13 @@ export const MAX_SUBJECT_LENGTH = 200;
 export const MAX_TEXT_LENGTH = 10_000;
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 200;
+/** How long the link that opens a signed-out visitor's case works. */
+export const CASE_REQUEST_TTL_MS = 24 * 60 * 60 * 1000;
+/**
+ * Signed-out requests an hour: per client address (a venue's people behind one NAT address share it, so it
+ * is generous) and per email address (a mailbox gets a few confirmation links, never a flood).
+ */
+export const CASE_REQUEST_LIMITS = { perAddress: 20, perEmail: 3 };
 
 export type AuthorType = SupportMessageTable['author_type'];
 
@@ -39,6 +55,8 @@ export interface SupportCaseView {
   description: string;
   subscriptionId: string | null;
   account: { id: string; email: string; displayName: string } | null;
+  /** The address a signed-out visitor confirmed when they opened the case; null for cases opened signed in. */
+  contactEmail: string | null;
   createdAt: string;
   updatedAt: string;
   /** Oldest first; present when one case is read. */
@@ -56,6 +74,17 @@ export interface NewCase {
   subject: string;
   description: string;
   subscriptionId?: string | null;
+}
+
+/** What a signed-out visitor writes: the case and the address to reach them at. */
+export interface NewCaseRequest extends NewCase {
+  email: string;
+}
+
+/** Where a signed-out request comes from: the client's address (throttling) and the page's language (the mails). */
+export interface RequestClient {
+  address: string;
+  locale: string;
 }
 
 export interface ListOptions {
@@ -90,12 +119,24 @@ export interface SupportServiceDeps {
   clock: Clock;
   config: Config;
   audit: AuditService;
-  mail: { send(message: MailMessage): Promise<void> };
+  mail: { send(message: MailMessage): Promise<void>; sendWithin(handle: DbOrTrx, message: MailMessage): Promise<() => void> };
   subscriptions: SubscriptionDirectory;
+  /** Shares the signed-out request throttle across instances when set. */
+  redis?: Redis;
+  /** The request limits an hour (tests make them small). */
+  requestLimits?: { perAddress: number; perEmail: number };
+  /** The program's name for emails (the operator's branding); "cloudpass" when not given. */
+  programName?: () => string;
 }
 
 export function createSupportService(deps: SupportServiceDeps) {
   const { db, clock, config, audit, mail, subscriptions } = deps;
+  const programName = () => deps.programName?.() ?? 'cloudpass';
+  const tokenKey = deriveKey(config.secret, 'support-case-requests');
+  const hashToken = (token: string) => createHmac('sha256', tokenKey).update(token).digest('hex');
+  const limits = deps.requestLimits ?? CASE_REQUEST_LIMITS;
+  const requestsPerAddress = createLimiter(deps.redis, { keyPrefix: 'support-request-address', points: limits.perAddress, durationSeconds: 3600 });
+  const requestsPerEmail = createLimiter(deps.redis, { keyPrefix: 'support-request-email', points: limits.perEmail, durationSeconds: 3600 });
 
   // ---- opening a case ------------------------------------------------------------------
 
@@ -128,6 +169,77 @@ export function createSupportService(deps: SupportServiceDeps) {
     });
     await repo.insertMessage(trx, { id: newId(), case_id: id, author_type: 'system', author_id: null, body: input.message, created_at: now });
     return id;
+  }
+
+  // ---- opening a case without signing in ----------------------------------------------------
+
+  /**
+   * Keeps a signed-out visitor's case as a request and mails a link to the address they gave; the same
+   * happens whether or not an account has that address. Bad input stores nothing and counts nothing;
+   * past the limits (per client address, then per email) nothing is stored or sent.
+   */
+  async function requestCase(input: NewCaseRequest, client: RequestClient): Promise<{ email: string }> {
+    const errors = checkEmail(input.email);
+    let fields: ValidCase | undefined;
+    try {
+      fields = validateNewCase({ ...input, subscriptionId: null });
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      errors.push(...error.errors);
+    }
+    if (errors.length > 0 || !fields) throw new ValidationError(errors);
+    const email = input.email.trim();
+    await requestsPerAddress.consume(client.address);
+    await requestsPerEmail.consume(normalizeEmail(email));
+
+    const token = randomBytes(32).toString('base64url');
+    const now = clock.now();
+    // The request and its mail are written together; delivery starts once both are committed.
+    const deliver = await db.transaction().execute(async (trx) => {
+      await repo.insertRequest(trx, {
+        token_hash: hashToken(token), email, locale: client.locale, category: fields.category, subject: fields.subject,
+        description: fields.description, created_at: iso(now), expires_at: iso(addMs(now, CASE_REQUEST_TTL_MS)), used_at: null, case_id: null,
+      });
+      return mail.sendWithin(trx, mails.confirmCaseRequest(config.publicUrl, { email, locale: client.locale }, token, {
+        subject: fields.subject, validHours: CASE_REQUEST_TTL_MS / 3_600_000, programName: programName(),
+      }));
+    });
+    deliver();
+    return { email };
+  }
+
+  /**
+   * Opens the case a mailed link stands for, once: a link used, expired or unknown is `invalid_token`. The
+   * case belongs to the account with the confirmed address when there is one; its contact is the address.
+   */
+  async function confirmCaseRequest(token: string): Promise<SupportCaseView> {
+    if (typeof token !== 'string' || token.length === 0 || token.length > 200) throw invalidLink();
+    const tokenHash = hashToken(token);
+    const id = newId();
+    await db.transaction().execute(async (trx) => {
+      const now = iso(clock.now());
+      const request = await repo.useRequest(trx, tokenHash, now);
+      if (!request) throw invalidLink();
+      const accountId = await repo.findAccountIdByEmail(trx, normalizeEmail(request.email)) ?? null;
+      await repo.insertCase(trx, {
+        id, account_id: accountId, category: request.category, subject: request.subject, description: request.description,
+        subscription_id: null, status: 'open', created_at: now, updated_at: now, contact_email: request.email, contact_locale: request.locale,
+      });
+      await repo.setRequestCase(trx, tokenHash, id);
+      const actor: Actor = accountId
+        ? { type: 'account', id: accountId, label: request.email }
+        : { type: 'system', id: null, label: request.email };
+      await audit.record(trx, actor, 'support_case.created', 'support_case', id, {
+        category: request.category, subscriptionId: null, signedOut: true,
+      });
+    });
+    return (await readCase(id))!;
+  }
+
+  /** Deletes requests whose link can no longer open anything (housekeeping). */
+  async function purgeSpentRequests(): Promise<number> {
+    const now = clock.now();
+    return repo.deleteSpentRequests(db, iso(now), iso(addMs(now, -CASE_REQUEST_TTL_MS)));
   }
 
   async function ownsSubscription(accountId: string, subscriptionId: string): Promise<boolean> {
@@ -223,7 +335,12 @@ export function createSupportService(deps: SupportServiceDeps) {
       return current;
     });
     if (author.role === 'operator' && row.account_email) {
-      await mail.send(mails.operatorReplied(config.publicUrl, { email: row.account_email, name: row.account_display_name ?? '' }, {
+      await mail.send(mails.operatorReplied(config.publicUrl, {
+        email: row.account_email, name: row.account_display_name ?? '', locale: row.account_locale ?? row.contact_locale ?? 'en',
+      }, { id: caseId, subject: row.subject }, body));
+    } else if (author.role === 'operator' && row.contact_email) {
+      // Nobody can sign in to a case without an account: the mail carries the reply and how to answer.
+      await mail.send(mails.operatorRepliedToContact(config.publicUrl, { email: row.contact_email, locale: row.contact_locale ?? 'en' }, {
         id: caseId, subject: row.subject,
       }, body));
     }
@@ -246,11 +363,16 @@ export function createSupportService(deps: SupportServiceDeps) {
   }
 
   return {
-    openCase, openSystemCase, subscriptionChoices, listOfAccount, listQueue, queueCounts, getOwn, getForOperator, isOwner, addMessage, changeStatus,
+    openCase, openSystemCase, requestCase, confirmCaseRequest, purgeSpentRequests, subscriptionChoices, listOfAccount, listQueue, queueCounts, getOwn, getForOperator, isOwner, addMessage, changeStatus,
   };
 }
 
 export type SupportService = ReturnType<typeof createSupportService>;
+
+/** As accounts store it (email_normalized): the throttle and the account look-up use the same key. */
+const normalizeEmail = (email: string) => email.trim().toLowerCase();
+
+const invalidLink = () => new DomainError('invalid_token', 'This link is not valid any more. It may have expired or been used already.');
 
 // ---- rules of input ------------------------------------------------------------------------------
 
@@ -352,12 +474,12 @@ function toCaseView(row: repo.SupportCaseRow, messages?: repo.SupportMessageRow[
     : null;
   const view: SupportCaseView = {
     id: row.id, status: row.status, category: row.category, subject: row.subject, description: row.description,
-    subscriptionId: row.subscription_id, account, createdAt: row.created_at, updatedAt: row.updated_at,
+    subscriptionId: row.subscription_id, account, contactEmail: row.contact_email, createdAt: row.created_at, updatedAt: row.updated_at,
   };
   if (messages) {
     view.messages = messages.map((m) => ({
       id: m.id, authorType: m.author_type, body: m.body, createdAt: m.created_at,
-      authorName: m.author_type === 'account' ? (account?.displayName || 'Recipient') : AUTHOR_NAMES[m.author_type],
+      authorName: m.author_type === 'account' ? (account?.displayName || row.contact_email || 'Recipient') : AUTHOR_NAMES[m.author_type],
     }));
   }
   return view;

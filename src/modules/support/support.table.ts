@@ -1,3 +1,5 @@
+import type { ColumnType } from 'kysely';
+
 export type SupportCategory = 'activation' | 'billing' | 'technical' | 'account';
 export type SupportCaseStatus = 'open' | 'waiting' | 'closed';
 
@@ -11,6 +13,10 @@ export interface SupportCaseTable {
   status: SupportCaseStatus;
   created_at: string;
   updated_at: string;
+  /** The address a signed-out visitor confirmed; replies go there when the case has no account. */
+  contact_email: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The language of the signed-out request, for the mails to contact_email. */
+  contact_locale: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface SupportMessageTable {
@@ -20,4 +26,20 @@ export interface SupportMessageTable {
   author_id: string | null;
   body: string;
   created_at: string;
+}
+
+/** A signed-out visitor's case, waiting until they open the link mailed to `email`. */
+export interface SupportCaseRequestTable {
+  /** Keyed hash of the link's token; the token itself is only in the mail. */
+  token_hash: string;
+  email: string;
+  locale: string;
+  category: SupportCategory;
+  subject: string;
+  description: string;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+  /** The case the link opened. */
+  case_id: string | null;
 }

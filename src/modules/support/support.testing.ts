@@ -1,6 +1,9 @@
 // Test data and calls for support tests: subscriptions made through the subscriptions service, and the API
 // calls the tests make.
+import { createHmac, randomBytes } from 'node:crypto';
 import type { App } from '../../app.ts';
+import { deriveKey } from '../../config.ts';
+import { CASE_REQUEST_TTL_MS } from './support.service.ts';
 import { systemActor } from '../audit/audit.service.ts';
 import { signUpForTrial } from '../subscriptions/subscriptions.testing.ts';
 
@@ -41,4 +44,20 @@ export async function mailTo(app: App, email: string) {
 export async function auditOf(app: App, caseId: string) {
   const rows = await app.services.db.selectFrom('audit_events').selectAll().where('subject_id', '=', caseId).orderBy('at').orderBy('id').execute();
   return rows.map((r) => ({ action: r.action, actorType: r.actor_type, details: JSON.parse(r.details) as Record<string, unknown> }));
+}
+
+/**
+ * A signed-out visitor's request as the form leaves it, with the token its mail would carry (for tests that
+ * cannot read the mail: without SMTP the outbox keeps the token sealed away). Hashed as the service does.
+ */
+export async function insertCaseRequest(app: App, fields: { email: string; subject: string; locale?: string }): Promise<string> {
+  const token = randomBytes(32).toString('base64url');
+  const hash = createHmac('sha256', deriveKey(app.services.config.secret, 'support-case-requests')).update(token).digest('hex');
+  const now = app.services.clock.now();
+  await app.services.db.insertInto('support_case_requests').values({
+    token_hash: hash, email: fields.email, locale: fields.locale ?? 'en', category: 'account', subject: fields.subject,
+    description: 'Kirjauduin, mutta viestiä ei tullut.', created_at: now.toISOString(),
+    expires_at: new Date(now.getTime() + CASE_REQUEST_TTL_MS).toISOString(), used_at: null, case_id: null,
+  }).execute();
+  return token;
 }
