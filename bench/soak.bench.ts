@@ -58,7 +58,8 @@ export async function run(): Promise<BenchReport> {
       if (await redeemAndActivate(agent, port, recipient).catch(() => false)) done.push(recipient);
       else errors++;
       // A reader beside each pair: the list of subscriptions, and a page.
-      const reader = done[Math.floor(Math.random() * done.length)];
+      // A reader among the people of the last few minutes: a session idle for 30 minutes has ended, by design.
+      const reader = done[done.length - 1 - Math.floor(Math.random() * Math.min(done.length, 2000))];
       if (reader) {
         requests += 2;
         const list = await send(agent, port, 'GET', '/api/v1/subscriptions', undefined, { cookie: reader.cookie }).catch(() => ({ status: 0 }));
@@ -97,10 +98,10 @@ export async function run(): Promise<BenchReport> {
     await database.drop().catch(() => {});
   }
   const afterWarmup = samples.filter((s) => s.minute >= WARMUP_MINUTES);
-  // The median of the first three samples after warm-up against that of the last three: one minute in
+  // The median of the first third of the samples after warm-up against that of the last third: a minute in
   // which the shared machine was busy elsewhere is not growth.
   const growth = (pick: (s: typeof samples[number]) => number) => {
-    const width = Math.max(1, Math.min(3, Math.floor(afterWarmup.length / 2)));
+    const width = Math.max(1, Math.floor(afterWarmup.length / 3));
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
     const first = median(afterWarmup.slice(0, width).map(pick));
     const last = median(afterWarmup.slice(-width).map(pick));
