@@ -178,7 +178,7 @@ describeEachDatabase('organizations', (ctx) => {
     const { org, email, token } = await invitation(app);
     const page = await openPage(app, `/invitation?token=${encodeURIComponent(token)}`);
     assert.equal(page.response.statusCode, 200);
-    assert.ok(page.response.body.includes(`<strong>${org.organization.name}</strong> invited`), 'names the organization');
+    assert.ok(page.response.body.includes(`${org.organization.name} invited ${email}`), 'names the organization and the invited email');
     assert.ok(page.response.body.includes(email), 'names the invited email');
     assert.equal((await app.inject({ method: 'POST', url: '/api/v1/invitations/accept', payload: { token, password: PASSWORD } })).statusCode, 200);
 
