@@ -21,7 +21,9 @@ before(async () => { provider = await startTestProvider({ redirectUri: 'http://l
 after(() => provider.close());
 
 let counter = 0;
-const uniqueDomain = () => `kuusikko${Date.now().toString(36)}${(counter++).toString(36)}.example`;
+/** Letters without vowels, so a domain shown on a page never holds an English word by chance. */
+const lettersOf = (n: number) => n.toString(7).replace(/\d/g, (d) => 'hjkqvxz'.charAt(Number(d)));
+const uniqueDomain = () => `kuusikko-${lettersOf(Date.now())}${lettersOf(counter++)}${lettersOf(process.pid)}.example`;
 
 function expectRedirect(response: LightMyRequestResponse, location: string) {
   assert.equal(response.statusCode, 303, response.body.slice(0, 500));
