@@ -107,7 +107,9 @@ describe('cloudpass campaign and codes commands', { timeout: 900_000 }, () => {
       [['campaign', 'create', '--name', 'X', '--credit', '10', '--currency', 'USD', '--days', '30', '--redeem-by', '2099-01-01', '--countries', 'FI,ZZ'], /--countries/],
       [['campaign', 'create', '--credit', '10', '--currency', 'USD', '--days', '30', '--redeem-by', '2099-01-01'], /--name/],
       // An impossible day is named as one, not as a format error; credit is spoken of without jargon.
-      [['campaign', 'create', '--name', 'X', '--credit', '10', '--currency', 'USD', '--days', '30', '--redeem-by', '2099-02-30'], /--redeem-by: redeem-by 2099-02-30 is not a date of the calendar/],
+      [['campaign', 'create', '--name', 'X', '--credit', '10', '--currency', 'USD', '--days', '30', '--redeem-by', '2027-02-30'], /--redeem-by: 2027-02-30 is not a date: February 2027 has 28 days$/m],
+      [['campaign', 'create', '--name', 'X', '--credit', '10', '--currency', 'USD', '--days', '30', '--redeem-by', '2028-02-30'], /--redeem-by: 2028-02-30 is not a date: February 2028 has 29 days$/m],
+      [['campaign', 'create', '--name', 'X', '--credit', '10', '--currency', 'USD', '--days', '30', '--redeem-by', '2027-13-01'], /--redeem-by: 2027-13-01 is not a date: a year has 12 months/],
       [['campaign', 'create', '--name', 'X', '--credit', '0.00', '--currency', 'USD', '--days', '30', '--redeem-by', '2099-01-01'], /--credit: a pass must carry some credit; write it like 100\.00 \(USD\)$/m],
       [['codes', 'generate', '--campaign', campaignId, '--count', 'many'], /--count/],
       [['codes', 'generate', '--campaign', '00000000-0000-0000-0000-000000000000', '--count', '5', '--out', missingCampaignFile], /campaign/i],
@@ -124,6 +126,7 @@ describe('cloudpass campaign and codes commands', { timeout: 900_000 }, () => {
       assert.notEqual(run.code, 0, args.join(' '));
       assert.equal(lines(run.stderr).length, 1, `${args.join(' ')}: ${run.stderr}`);
       assert.match(run.stderr, reason, args.join(' '));
+      assert.doesNotMatch(run.stderr, /minor units/i, `${args.join(' ')}: the API's jargon`);
       assert.equal(run.stdout, '', args.join(' '));
     });
     assert.equal(readFileSync(existing, 'utf8'), 'keep me\n');

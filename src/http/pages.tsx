@@ -3,6 +3,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type TOptional, type TString } from '@sinclair/typebox';
 import type { SessionCookies } from './auth.ts';
+import { SOURCE_LOCALE, translator } from '../i18n/catalogue.ts';
+import { errorText } from '../i18n/error-text.ts';
 import { DomainError } from '../lib/errors.ts';
 import type { AccountView } from '../modules/accounts/account-view.ts';
 import type { Session, SessionService } from '../modules/sessions/sessions.service.ts';
@@ -113,13 +115,15 @@ export const wantsHtml = (request: FastifyRequest) =>
   !request.url.startsWith('/api/') && !request.apiKey && /text\/html/.test(request.headers.accept ?? '');
 
 export function sendErrorPage(request: FastifyRequest, reply: FastifyReply, body: Problem) {
-  const title = body.status === 404 ? 'Page not found' : body.status >= 500 ? 'Something went wrong' : 'This did not work';
+  const i18n = request.pageEnv?.i18n ?? translator(SOURCE_LOCALE);
+  const { t } = i18n;
+  const title = t(body.status === 404 ? 'orgs.errorPage.notFound' : body.status >= 500 ? 'orgs.errorPage.failed' : 'orgs.errorPage.refused');
   return sendPage(reply, (
     <Layout title={title} account={layoutAccount(request)}>
       <h1>{title}</h1>
-      <p>{body.status === 404 ? 'There is nothing at this address.' : body.detail}</p>
-      {body.errors?.length ? <ul>{body.errors.map((e) => <li>{e.path ? `${e.path}: ` : ''}{e.message}</li>)}</ul> : null}
-      <p><a href="/">Go to the start page</a></p>
+      <p>{body.status === 404 ? t('orgs.errorPage.nothingHere') : errorText(i18n, body.detail, body.code)}</p>
+      {body.errors?.length ? <ul>{body.errors.map((e) => <li>{e.path ? `${e.path}: ` : ''}{errorText(i18n, e.message)}</li>)}</ul> : null}
+      <p><a href="/">{t('orgs.errorPage.home')}</a></p>
     </Layout>
   ), body.status);
 }

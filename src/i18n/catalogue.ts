@@ -1,6 +1,7 @@
 // The message catalogues: one JSON file per language in ./messages/, English the source and the fallback.
 // Messages are ICU MessageFormat (plurals, selects, numbers) formatted by intl-messageformat; dates, money
-// and country names go through Intl in the same language. Adding a language is adding one file here.
+// and country names go through Intl in the same language. Adding a language is adding one file here: the
+// language switch, Accept-Language, and the default language of emails by country all follow the files.
 import { readdirSync, readFileSync } from 'node:fs';
 import { IntlMessageFormat } from 'intl-messageformat';
 import { countryListIn, countryNameIn, type Country } from '../lib/countries.ts';
@@ -14,12 +15,15 @@ export type MessageValues = Record<string, string | number | Date | boolean | nu
 export const SOURCE_LOCALE = 'en';
 const MESSAGES_DIR = new URL('./messages/', import.meta.url);
 
-function loadCatalogues(): ReadonlyMap<string, Readonly<Record<string, string>>> {
+export type Catalogues = ReadonlyMap<string, Readonly<Record<string, string>>>;
+
+/** Every `<language>.json` in the folder (`fi.json`, `pt-BR.json`), by language. */
+export function loadCatalogues(folder: URL = MESSAGES_DIR): Catalogues {
   const catalogues = new Map<string, Record<string, string>>();
-  for (const file of readdirSync(MESSAGES_DIR).filter((name) => /^[a-z]{2,3}(-[A-Z]{2})?\.json$/.test(name)).sort()) {
-    catalogues.set(file.slice(0, -'.json'.length), JSON.parse(readFileSync(new URL(file, MESSAGES_DIR), 'utf8')) as Record<string, string>);
+  for (const file of readdirSync(folder).filter((name) => /^[a-z]{2,3}(-[A-Z]{2})?\.json$/.test(name)).sort()) {
+    catalogues.set(file.slice(0, -'.json'.length), JSON.parse(readFileSync(new URL(file, folder), 'utf8')) as Record<string, string>);
   }
-  if (!catalogues.has(SOURCE_LOCALE)) throw new Error(`no ${SOURCE_LOCALE}.json in ${MESSAGES_DIR.pathname}`);
+  if (!catalogues.has(SOURCE_LOCALE)) throw new Error(`no ${SOURCE_LOCALE}.json in ${folder.pathname}`);
   return catalogues;
 }
 
@@ -53,19 +57,35 @@ export interface Translator {
   countries: () => readonly Country[];
 }
 
-const formats = new Map<string, IntlMessageFormat>();
 const translators = new Map<string, Translator>();
 
 export function translator(locale: string): Translator {
   const known = isLocale(locale) ? locale : SOURCE_LOCALE;
   let made = translators.get(known);
-  if (!made) translators.set(known, (made = makeTranslator(known)));
+  if (!made) translators.set(known, (made = translatorFrom(catalogues, known)));
   return made;
 }
 
-function makeTranslator(locale: string): Translator {
-  const own = catalogueOf(locale);
-  const source = catalogueOf(SOURCE_LOCALE);
+/**
+ * The language people in a country most likely read (CLDR's likely subtags: FI → fi, SE → sv, AX → sv, BR → pt-BR or
+ * pt), when there is a catalogue for it; else English. For emails to people who have not chosen a language.
+ */
+export function localeOfCountry(country: string, spoken: Catalogues = catalogues): string {
+  let likely: Intl.Locale;
+  try {
+    likely = new Intl.Locale('und', { region: country.toUpperCase() }).maximize();
+  } catch {
+    return SOURCE_LOCALE;
+  }
+  // The country's own variant first (pt-BR in Brazil), then the language (pt).
+  return [`${likely.language}-${likely.region ?? ''}`, likely.language].find((code) => spoken.has(code)) ?? SOURCE_LOCALE;
+}
+
+/** A translator over the given catalogues (the app's own unless a test loads others). */
+export function translatorFrom(loaded: Catalogues, locale: string): Translator {
+  const own = loaded.get(locale) ?? {};
+  const source = loaded.get(SOURCE_LOCALE) ?? {};
+  const formats = new Map<string, IntlMessageFormat>();
   // English dates read day-month-year (2 December 2026), as most of the world writes them.
   const dateLocale = locale === 'en' ? 'en-GB' : locale;
   const dateFormat = new Intl.DateTimeFormat(dateLocale, { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
@@ -77,9 +97,8 @@ function makeTranslator(locale: string): Translator {
     t: (key, values) => {
       const text = own[key] ?? source[key];
       if (text === undefined) return key;
-      const id = `${locale}\u0000${key}`;
-      let format = formats.get(id);
-      if (!format) formats.set(id, (format = new IntlMessageFormat(text, locale)));
+      let format = formats.get(key);
+      if (!format) formats.set(key, (format = new IntlMessageFormat(text, locale)));
       return String(format.format(values));
     },
     money: ({ amount, currency }) => {

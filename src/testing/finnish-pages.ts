@@ -31,7 +31,7 @@ export interface PageCase {
 export const FINNISH_NAME = 'Aino Virtanen';
 
 /** One test per page, on each database: the page answers in Finnish with no English left on it. */
-export function describePagesInFinnish(title: string, pages: readonly PageCase[]): void {
+export function describePagesInFinnish(title: string, pages: readonly PageCase[], options?: Parameters<typeof describeEachDatabase>[2]): void {
   describeEachDatabase(title, (ctx) => {
     function visitor(): Visitor {
       const jar = new CookieJar();
@@ -70,5 +70,5 @@ export function describePagesInFinnish(title: string, pages: readonly PageCase[]
         assert.deepEqual(englishLeftovers(response.body, { allowed: page.allowed }), [], `${page.name}: English left on the page`);
       });
     }
-  });
+  }, options);
 }

@@ -5,7 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { ModuleContext } from '../../http/module-context.ts';
 import { Actions, Button, Card, Form, LinkButton, SelectField, TextField } from '../../web/components.tsx';
-import { useT } from '../../web/page-env.ts';
+import { usePageEnv, useT } from '../../web/page-env.ts';
 import type { PageContext } from '../../http/pages.tsx';
 import { SingleLineText } from '../../http/schemas.ts';
 import { Console } from '../../web/console-layout.tsx';
@@ -29,27 +29,13 @@ export async function adminPages(app: FastifyInstance, context: ModuleContext) {
   const { audit, mail } = context.services;
 
   const operatorPage = (request: FastifyRequest, reply: FastifyReply) =>
-    context.pages.operatorPage(request, reply, 'Only operator admins can open the operator console.');
+    context.pages.operatorPage(request, reply, request.pageEnv.i18n.t('console.forbidden'));
 
   pages.get('/admin', { schema: { hide: true } }, async (request, reply) => {
     const ctx = await operatorPage(request, reply);
     if (!ctx) return reply;
     const [events, outbox] = await Promise.all([audit.list({ limit: 5 }), mail.list({ limit: 5 })]);
-    return sendPage(reply, (
-      <Console ctx={ctx} current="/admin" title="Operator console">
-        <OverviewLead />
-        <div class="grid grid--2">
-          <Card title="Latest activity">
-            {events.length ? <ul class="console-list">{events.map((e) => <li><span class="mono small">{e.action}</span> · {e.actor.label} · <time dateTime={e.at}>{shortTime(e.at)}</time></li>)}</ul> : <p class="muted">Nothing yet.</p>}
-            <p><a href="/admin/audit">Open the audit trail</a></p>
-          </Card>
-          <Card title="Latest mail">
-            {outbox.length ? <ul class="console-list">{outbox.map((m) => <li>{m.subject} · {m.to} · {mailState(m)}</li>)}</ul> : <p class="muted">No mail yet.</p>}
-            <p><a href="/admin/outbox">Open the mail outbox</a></p>
-          </Card>
-        </div>
-      </Console>
-    ));
+    return sendPage(reply, <OverviewPage ctx={ctx} events={events} outbox={outbox} />);
   });
 
   pages.get('/admin/audit', { schema: { hide: true, querystring: AuditQuery } }, async (request, reply) => {
@@ -66,13 +52,7 @@ export async function adminPages(app: FastifyInstance, context: ModuleContext) {
     const ctx = await operatorPage(request, reply);
     if (!ctx) return reply;
     const items = await mail.list({ limit: 50, before: request.query.before });
-    return sendPage(reply, (
-      <Console ctx={ctx} current="/admin/outbox" title="Mail outbox">
-        <p class="muted">Every email cloudpass sent or would have sent. {context.config.smtpUrl ? 'SMTP is configured: mail is delivered and kept here.' : 'SMTP is not configured: mail is kept here only.'}</p>
-        {items.length === 0 ? <p>No mail yet.</p> : items.map((m) => <MailCard mail={m} />)}
-        {items.length === 50 ? <p><a href={`/admin/outbox?before=${encodeURIComponent(items[items.length - 1]!.createdAt)}`}>Older mail</a></p> : null}
-      </Console>
-    ));
+    return sendPage(reply, <OutboxPage ctx={ctx} items={items} smtp={Boolean(context.config.smtpUrl)} />);
   });
 }
 
@@ -112,7 +92,7 @@ function AuditPage(props: { ctx: PageContext; events: AuditEventView[]; filters:
 
 /** The trail as a table on a desk, and as one small card per event on a phone (see .table--stack). */
 function AuditTable(props: { events: AuditEventView[]; filters: AuditFilters }) {
-  const { t } = useT();
+  const { t, dateTime } = useT();
   if (props.events.length === 0) return <p>{Object.keys(props.filters).length ? t('console.audit.noMatches') : t('console.audit.none')}</p>;
   const narrow = (more: AuditFilters) => auditHref({ ...props.filters, ...more });
   return (
@@ -130,10 +110,10 @@ function AuditTable(props: { events: AuditEventView[]; filters: AuditFilters }) 
       <tbody>
         {props.events.map((e) => (
           <tr>
-            <th scope="row" data-label={t('console.audit.when')}><time dateTime={e.at}>{shortTime(e.at)}</time></th>
+            <th scope="row" data-label={t('console.audit.when')}><time dateTime={e.at}>{dateTime(e.at)}</time></th>
             <td data-label={t('console.audit.action')}><a class="mono small" href={narrow({ action: e.action })}>{e.action}</a></td>
             <td data-label={t('console.audit.actor')}>
-              <span><a class="break-anywhere" href={narrow({ actor: e.actor.label })}>{e.actor.label}</a> <span class="muted small">({e.actor.type})</span></span>
+              <span><a class="break-anywhere" href={narrow({ actor: e.actor.label })}>{e.actor.label}</a> <span class="muted small">({t('orgs.console.actorType', { type: e.actor.type })})</span></span>
             </td>
             <td data-label={t('console.audit.subject')} class="small">
               <span>
@@ -157,29 +137,60 @@ function AuditTable(props: { events: AuditEventView[]; filters: AuditFilters }) 
   );
 }
 
-function OverviewLead() {
-  const { t } = useT();
-  return <p class="lead">{t('console.overview.lead')} <a href="/admin/campaigns">{t('console.overview.campaignsLink')}</a></p>;
+function OverviewPage(props: { ctx: PageContext; events: AuditEventView[]; outbox: MailView[] }) {
+  const { t, dateTime } = useT();
+  return (
+    <Console ctx={props.ctx} current="/admin" title={t('orgs.console.title')}>
+      <p class="lead">{t('console.overview.lead')} <a href="/admin/campaigns">{t('console.overview.campaignsLink')}</a></p>
+      <div class="grid grid--2">
+        <Card title={t('orgs.console.latestActivity')}>
+          {props.events.length ? (
+            <ul class="console-list">
+              {props.events.map((e) => <li><span class="mono small">{e.action}</span> · {e.actor.label} · <time dateTime={e.at}>{dateTime(e.at)}</time></li>)}
+            </ul>
+          ) : <p class="muted">{t('orgs.console.nothingYet')}</p>}
+          <p><a href="/admin/audit">{t('orgs.console.openAudit')}</a></p>
+        </Card>
+        <Card title={t('orgs.console.latestMail')}>
+          {props.outbox.length ? <ul class="console-list">{props.outbox.map((m) => <li>{m.subject} · {m.to} · <MailState mail={m} /></li>)}</ul> : <p class="muted">{t('orgs.console.noMail')}</p>}
+          <p><a href="/admin/outbox">{t('orgs.console.openOutbox')}</a></p>
+        </Card>
+      </div>
+    </Console>
+  );
+}
+
+function OutboxPage(props: { ctx: PageContext; items: MailView[]; smtp: boolean }) {
+  const { i18n: { t }, branding } = usePageEnv();
+  const { items } = props;
+  return (
+    <Console ctx={props.ctx} current="/admin/outbox" title={t('console.nav.outbox')}>
+      <p class="muted">{t('orgs.outbox.lead', { program: branding.programName })} {props.smtp ? t('orgs.outbox.smtp') : t('orgs.outbox.noSmtp')}</p>
+      {items.length === 0 ? <p>{t('orgs.console.noMail')}</p> : items.map((m) => <MailCard mail={m} />)}
+      {items.length === 50 ? <p><a href={`/admin/outbox?before=${encodeURIComponent(items[items.length - 1]!.createdAt)}`}>{t('orgs.outbox.older')}</a></p> : null}
+    </Console>
+  );
 }
 
 function MailCard(props: { mail: MailView }) {
+  const { t, dateTime } = useT();
   const m = props.mail;
   return (
     <details class="card mail-item">
       <summary>
         <span class="mail-item__subject">{m.subject}</span>
-        <span class="mail-item__meta small">to {m.to} · <time dateTime={m.createdAt}>{shortTime(m.createdAt)}</time> · {mailState(m)}</span>
+        <span class="mail-item__meta small">{t('orgs.outbox.to', { to: m.to })} · <time dateTime={m.createdAt}>{dateTime(m.createdAt)}</time> · <MailState mail={m} /></span>
       </summary>
-      {m.lastError ? <p class="small field__error">Last error: {m.lastError}</p> : null}
+      {m.lastError ? <p class="small field__error">{t('orgs.outbox.lastError', { error: m.lastError })}</p> : null}
       <pre class="mail-item__body">{m.text}</pre>
     </details>
   );
 }
 
-function mailState(m: MailView): string {
-  if (m.sentAt) return 'sent';
-  if (m.lastError) return `failed ${m.attempts}×, will retry`;
-  return m.attempts > 0 ? 'sending' : 'kept in outbox';
+function MailState(props: { mail: MailView }) {
+  const { t } = useT();
+  const m = props.mail;
+  if (m.sentAt) return <>{t('orgs.outbox.sent')}</>;
+  if (m.lastError) return <>{t('orgs.outbox.failed', { attempts: m.attempts })}</>;
+  return <>{m.attempts > 0 ? t('orgs.outbox.sending') : t('orgs.outbox.kept')}</>;
 }
-
-const shortTime = (at: string) => at.replace('T', ' ').slice(0, 19);

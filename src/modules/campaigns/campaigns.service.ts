@@ -11,7 +11,7 @@ import {
   findCampaignById, insertCampaign, listCampaigns, updateCampaignDetails, updateCampaignStatus, type CampaignRow,
 } from './campaigns.repository.ts';
 import type { CampaignStatus } from './campaigns.table.ts';
-import { isCurrencyCode } from '../../lib/money.ts';
+import { currencyDigits, isCurrencyCode } from '../../lib/money.ts';
 
 export const CAMPAIGN_STATUSES: readonly CampaignStatus[] = ['active', 'paused', 'closed'];
 export const MAX_VALIDITY_DAYS = 3650;
@@ -174,7 +174,7 @@ export function validateCampaign(input: CampaignInput, today: string): CampaignF
   if (nameFault) fail('name', nameFault);
 
   const amount = input.credit?.amount;
-  if (!Number.isSafeInteger(amount) || amount <= 0) fail('credit.amount', 'credit amount must be a whole number of minor units (cents) greater than 0');
+  if (!Number.isSafeInteger(amount) || amount <= 0) fail('credit.amount', creditProblem(input.credit?.currency));
   const currency = typeof input.credit?.currency === 'string' ? input.credit.currency.trim().toUpperCase() : '';
   if (!isCurrencyCode(currency)) fail('credit.currency', 'credit currency must be an ISO 4217 code such as USD or EUR');
 
@@ -199,13 +199,24 @@ export function validateCampaign(input: CampaignInput, today: string): CampaignF
   };
 }
 
+/** The API takes credit in cents (or the currency's smallest unit): say so with an example, not with jargon. */
+function creditProblem(currency: unknown): string {
+  const code = typeof currency === 'string' && isCurrencyCode(currency.trim().toUpperCase()) ? currency.trim().toUpperCase() : 'USD';
+  const digits = currencyDigits(code);
+  const example = 100 * 10 ** digits;
+  const shown = new Intl.NumberFormat('en', { style: 'currency', currency: code }).format(100);
+  const unit = digits === 2 ? 'cents' : digits === 0 ? code : `the smallest unit of ${code}`;
+  return `credit is a whole number of ${unit} greater than 0: ${example} is ${shown}`;
+}
+
 function nameProblem(name: string): string | undefined {
   return name.length < 1 || name.length > MAX_NAME_LENGTH ? `name must be 1–${MAX_NAME_LENGTH} characters` : undefined;
 }
 
 function redeemByProblem(redeemBy: unknown, today: string): string | undefined {
   if (typeof redeemBy !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(redeemBy)) return 'redeem-by must be a date written YYYY-MM-DD';
-  if (!isCalendarDate(redeemBy)) return `redeem-by ${redeemBy} is not a date of the calendar (check the month and the day)`;
+  const impossible = impossibleDate(redeemBy);
+  if (impossible) return impossible;
   if (redeemBy < today) return `redeem-by must not be in the past (today is ${today})`;
   return undefined;
 }
@@ -227,9 +238,15 @@ function validateCountries(input: unknown, fail: (path: string, message: string)
   return [...seen];
 }
 
-function isCalendarDate(text: string): boolean {
-  const date = new Date(`${text}T00:00:00.000Z`);
-  return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === text;
+/** Why a YYYY-MM-DD names no day of the calendar ("2027-02-30 is not a date: February 2027 has 28 days"), if it does not. */
+function impossibleDate(text: string): string | undefined {
+  const [year, month, day] = text.split('-').map(Number) as [number, number, number];
+  if (month < 1 || month > 12) return `${text} is not a date: a year has 12 months, and ${String(month).padStart(2, '0')} is not one of them`;
+  if (day < 1) return `${text} is not a date: the days of a month start at 01`;
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (day <= daysInMonth) return undefined;
+  const monthName = new Intl.DateTimeFormat('en', { month: 'long', timeZone: 'UTC' }).format(new Date(Date.UTC(year, month - 1, 1)));
+  return `${text} is not a date: ${monthName} ${year} has ${daysInMonth} days`;
 }
 
 function auditDetails(row: CampaignRow) {

@@ -19,8 +19,8 @@ export interface SubscriptionForMail {
   total: { amount: number; currency: string };
 }
 
-/** Finnish for accounts in Finland, English for everyone else (accounts do not store a language yet). */
-export const localeOfCountry = (country: string) => (country === 'FI' ? 'fi' : 'en');
+/** The likely language of the account's country when cloudpass speaks it (Finnish in Finland), else English. */
+export { localeOfCountry } from '../../i18n/catalogue.ts';
 
 function compose(publicUrl: URL, to: Recipient, subject: string, paragraphs: string[], action: 'open' | 'download', id: string): MailMessage {
   const t = translator(to.locale);

@@ -25,7 +25,7 @@ export async function domainPages(app: FastifyInstance, context: ModuleContext) 
     const values = { domain: formValue(request.body, 'domain') };
     try {
       const domain = await domains.addDomain(page.organizationId, values.domain, viewerOf(request), actorOf(request));
-      return await adminPage.redirectWithNotice(reply, page.ctx, `${domain.domain} was added. Publish its TXT record, then choose Verify.`);
+      return await adminPage.redirectWithNotice(reply, page.ctx, request.pageEnv.i18n.t('orgs.domains.addedNotice', { domain: domain.domain }));
     } catch (error) {
       const refusal = refusalOf(error, reply);
       return adminPage.render(request, reply, page, { domain: formState(refusal, values) }, refusal.status);
@@ -37,7 +37,7 @@ export async function domainPages(app: FastifyInstance, context: ModuleContext) 
     if (!page) return reply;
     try {
       const domain = await domains.verifyDomain(page.organizationId, request.params.domain, viewerOf(request), actorOf(request));
-      return await adminPage.redirectWithNotice(reply, page.ctx, `${domain.domain} is verified. People with an email at ${domain.domain} can now join when they sign in through your provider.`);
+      return await adminPage.redirectWithNotice(reply, page.ctx, request.pageEnv.i18n.t('orgs.domains.verifiedNotice', { domain: domain.domain }));
     } catch (error) {
       const refusal = refusalOf(error, reply);
       return adminPage.render(request, reply, page, { domain: { problem: refusal.message } }, refusal.status);
@@ -54,6 +54,6 @@ export async function domainPages(app: FastifyInstance, context: ModuleContext) 
       // Removed already (another tab, another admin): what was asked for is done.
       if (refusal.code !== 'not_found') return adminPage.render(request, reply, page, { general: refusal.message }, refusal.status);
     }
-    return adminPage.redirectWithNotice(reply, page.ctx, 'The domain was removed.');
+    return adminPage.redirectWithNotice(reply, page.ctx, request.pageEnv.i18n.t('orgs.domains.removedNotice'));
   });
 }

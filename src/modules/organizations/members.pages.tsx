@@ -9,6 +9,7 @@ import { formBody, formValue, type PageContext } from '../../http/pages.tsx';
 import { refusalOf } from '../../http/form-errors.ts';
 import { Actions, Alert, Button, Card, Form, TextField, type FieldErrors } from '../../web/components.tsx';
 import { Page } from '../../web/page.tsx';
+import { usePageEnv, useT } from '../../web/page-env.ts';
 import { sendPage } from '../../web/render.ts';
 import { createAdminPage, formState } from './organization-admin-page.tsx';
 import type { MemberView } from './organization-view.ts';
@@ -36,7 +37,7 @@ export async function memberPages(app: FastifyInstance, context: ModuleContext) 
         email: values.email, displayName: values.displayName, country: values.country,
         role: values.role === 'admin' ? 'admin' : 'member', locale: request.pageEnv.i18n.locale,
       }, viewerOf(request), actorOf(request));
-      return await adminPage.redirectWithNotice(reply, page.ctx, `We sent an invitation to ${member.email}. They appear as invited until they set a password.`);
+      return await adminPage.redirectWithNotice(reply, page.ctx, request.pageEnv.i18n.t('orgs.members.invitedNotice', { email: member.email }));
     } catch (error) {
       const refusal = refusalOf(error, reply);
       return adminPage.render(request, reply, page, { member: formState(refusal, values) }, refusal.status);
@@ -57,7 +58,7 @@ export async function memberPages(app: FastifyInstance, context: ModuleContext) 
     if (!page) return reply;
     try {
       await members.removeMember(page.organizationId, request.params.accountId, viewerOf(request), actorOf(request));
-      return await adminPage.redirectWithNotice(reply, page.ctx, 'The member was removed and signed out everywhere.');
+      return await adminPage.redirectWithNotice(reply, page.ctx, request.pageEnv.i18n.t('orgs.members.removedNotice'));
     } catch (error) {
       const refusal = refusalOf(error, reply);
       return adminPage.render(request, reply, page, { general: refusal.message }, refusal.status);
@@ -70,7 +71,7 @@ export async function memberPages(app: FastifyInstance, context: ModuleContext) 
     const role = formValue(request.body, 'role') === 'admin' ? 'admin' : 'member';
     try {
       const member = await members.setMemberRole(page.organizationId, request.params.accountId, role, viewerOf(request), actorOf(request));
-      return await adminPage.redirectWithNotice(reply, page.ctx, `${member.displayName} is now ${role === 'admin' ? 'an admin' : 'a member'}.`);
+      return await adminPage.redirectWithNotice(reply, page.ctx, request.pageEnv.i18n.t('orgs.members.roleNotice', { name: member.displayName, role }));
     } catch (error) {
       const refusal = refusalOf(error, reply);
       return adminPage.render(request, reply, page, { general: refusal.message }, refusal.status);
@@ -86,7 +87,7 @@ export async function memberPages(app: FastifyInstance, context: ModuleContext) 
     const token = request.query.token ?? '';
     if (!token) return sendPage(reply, <InvitationPage ctx={ctx} token="" />);
     const invitation = await members.describeInvitation(token);
-    if (!invitation) return sendPage(reply, <InvitationPage ctx={ctx} token="" problem={INVITATION_GONE} />, 410);
+    if (!invitation) return sendPage(reply, <InvitationPage ctx={ctx} token="" problem={request.pageEnv.i18n.t('orgs.invitation.gone')} />, 410);
     return sendPage(reply, <InvitationPage ctx={ctx} token={token} invitation={invitation} />);
   });
 
@@ -98,7 +99,9 @@ export async function memberPages(app: FastifyInstance, context: ModuleContext) 
       const { token: sessionToken, session } = await sessions.signIn(request.session ?? undefined, account.id);
       await context.services.accounts.rememberLocale(account.id, request.pageEnv.i18n.locale);
       context.cookies.setSessionCookie(reply, sessionToken);
-      await sessions.saveData(session, { ...session.data, notice: `Welcome to ${account.organization?.name ?? 'your organization'}. Your password is set and your email is verified.` });
+      const { t } = request.pageEnv.i18n;
+      const welcome = account.organization ? t('orgs.invitation.welcome', { organization: account.organization.name }) : t('orgs.invitation.welcomeUnnamed');
+      await sessions.saveData(session, { ...session.data, notice: welcome });
       return reply.redirect(account.organizationRole === 'admin' ? '/organization' : '/account', 303);
     } catch (error) {
       const refusal = refusalOf(error, reply);
@@ -113,17 +116,18 @@ export async function memberPages(app: FastifyInstance, context: ModuleContext) 
 // ---- views ------------------------------------------------------------------------------------
 
 function RemoveMemberPage(props: { ctx: PageContext; member: MemberView }) {
+  const { t } = useT();
   const { ctx, member } = props;
   return (
-    <Page ctx={ctx} title="Remove member">
-      <h1>Remove {member.displayName}?</h1>
+    <Page ctx={ctx} title={t('orgs.remove.title')}>
+      <h1>{t('orgs.remove.heading', { name: member.displayName })}</h1>
       <Card>
-        <p><strong>{member.displayName}</strong> ({member.email}) loses access to the organization and is signed out everywhere at once.</p>
-        <p class="small muted">Their passes and subscriptions stay on record. You can invite them again later.</p>
-        <Form action={`/organization/members/${encodeURIComponent(member.id)}/remove`} csrfToken={ctx.csrfToken} aria-label="Remove member">
+        <p><strong>{member.displayName}</strong> ({member.email}) {t('orgs.remove.consequence')}</p>
+        <p class="small muted">{t('orgs.remove.kept')}</p>
+        <Form action={`/organization/members/${encodeURIComponent(member.id)}/remove`} csrfToken={ctx.csrfToken} aria-label={t('orgs.remove.title')}>
           <Actions>
-            <Button kind="danger">Remove member</Button>
-            <a class="button button--secondary" href="/organization">Cancel</a>
+            <Button kind="danger">{t('orgs.remove.title')}</Button>
+            <a class="button button--secondary" href="/organization">{t('orgs.cancel')}</a>
           </Actions>
         </Form>
       </Card>
@@ -131,36 +135,35 @@ function RemoveMemberPage(props: { ctx: PageContext; member: MemberView }) {
   );
 }
 
-const INVITATION_GONE = 'This invitation is not valid any more: it may have expired or been used already. Ask your organization\u2019s admin to invite you again.';
-
 function InvitationPage(props: {
   ctx: PageContext; token: string; invitation?: { email: string; organizationName: string }; problem?: string; errors?: FieldErrors;
 }) {
+  const { i18n: { t }, branding } = usePageEnv();
   const { ctx, errors = {}, invitation } = props;
+  const title = t('orgs.invitation.title');
   return (
-    <Page ctx={ctx} title={Object.keys(errors).length ? 'Error: Set your password' : 'Set your password'}>
-      <h1>Set your password</h1>
-      {props.problem ? <Alert kind="error" title="This invitation does not work">{props.problem}</Alert> : null}
+    <Page ctx={ctx} title={Object.keys(errors).length ? `${t('form.errorPrefix')} ${title}` : title}>
+      <h1>{title}</h1>
+      {props.problem ? <Alert kind="error" title={t('orgs.invitation.problemTitle')}>{props.problem}</Alert> : null}
       {props.token ? (
         <>
           {invitation
-            ? <p class="lead"><strong>{invitation.organizationName}</strong> invited <strong class="break-anywhere">{invitation.email}</strong> to cloudpass. Choose a password for this work or school account.</p>
-            : <p class="lead">You were invited to an organization on cloudpass. Choose a password for your work or school account.</p>}
+            ? <p class="lead break-anywhere">{t('orgs.invitation.lead', { organization: invitation.organizationName, email: invitation.email, program: branding.programName })}</p>
+            : <p class="lead">{t('orgs.invitation.leadUnknown', { program: branding.programName })}</p>}
           <Card>
-            <Form action="/invitation" csrfToken={ctx.csrfToken} aria-label="Set your password">
+            <Form action="/invitation" csrfToken={ctx.csrfToken} aria-label={title}>
               <input type="hidden" name="token" value={props.token} />
-              <TextField name="password" label="Password" type="password" autocomplete="new-password" error={errors.password} required maxLength={256}
-                hint="At least 8 characters. A long phrase is easy to remember and hard to guess." />
-              <Actions><Button>Set password</Button></Actions>
+              <TextField name="password" label={t('orgs.field.password')} type="password" autocomplete="new-password" error={errors.password} required maxLength={256}
+                hint={t('orgs.field.passwordHint')} />
+              <Actions><Button>{t('orgs.invitation.submit')}</Button></Actions>
             </Form>
           </Card>
         </>
       ) : props.problem ? (
-        <p><a href="/signin">Go to sign in</a></p>
+        <p><a href="/signin">{t('orgs.invitation.goToSignIn')}</a></p>
       ) : (
-        <Alert kind="error" title="This link is incomplete.">Open the link from the invitation email again, or copy all of it into the address bar.</Alert>
+        <Alert kind="error" title={t('orgs.invitation.incompleteTitle')}>{t('orgs.invitation.incompleteText')}</Alert>
       )}
     </Page>
   );
 }
-

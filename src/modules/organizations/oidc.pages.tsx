@@ -12,6 +12,7 @@ import { refusalOf } from '../../http/form-errors.ts';
 import { Actions, Alert, Button, Card, Form, FormErrorSummary, TextField } from '../../web/components.tsx';
 import { Layout } from '../../web/layout.tsx';
 import { Page } from '../../web/page.tsx';
+import { usePageEnv, useT } from '../../web/page-env.ts';
 import { sendPage } from '../../web/render.ts';
 import { createAdminPage, formState } from './organization-admin-page.tsx';
 import { viewerOf } from './organizations.routes.ts';
@@ -45,7 +46,7 @@ export async function oidcPages(app: FastifyInstance, context: ModuleContext) {
     const values = { issuer: formValue(request.body, 'issuer'), clientId: formValue(request.body, 'clientId') };
     try {
       await oidc.configureOidc(page.organizationId, { ...values, clientSecret: formValue(request.body, 'clientSecret') }, viewerOf(request), actorOf(request));
-      return await adminPage.redirectWithNotice(reply, page.ctx, 'Your sign-in provider is saved. Members can now sign in with it.');
+      return await adminPage.redirectWithNotice(reply, page.ctx, request.pageEnv.i18n.t('orgs.oidc.savedNotice'));
     } catch (error) {
       const refusal = refusalOf(error, reply);
       return adminPage.render(request, reply, page, { oidc: formState(refusal, values) }, refusal.status);
@@ -56,7 +57,7 @@ export async function oidcPages(app: FastifyInstance, context: ModuleContext) {
     const page = await adminPage.open(request, reply);
     if (!page) return reply;
     await oidc.removeOidc(page.organizationId, viewerOf(request), actorOf(request));
-    return adminPage.redirectWithNotice(reply, page.ctx, 'Sign-in through your provider is turned off. Members sign in with their password.');
+    return adminPage.redirectWithNotice(reply, page.ctx, request.pageEnv.i18n.t('orgs.oidc.removedNotice'));
   });
 
   // ---- signing in through it ----------------------------------------------------------------------
@@ -71,18 +72,19 @@ export async function oidcPages(app: FastifyInstance, context: ModuleContext) {
   pages.post('/signin/organization', { schema: { ...hidden, body: formBody(['email']) } }, async (request, reply) => {
     const ctx = await context.pages.pageContext(request, reply);
     const email = formValue(request.body, 'email').trim();
+    const { t } = request.pageEnv.i18n;
     const domain = email.includes('@') ? email.slice(email.lastIndexOf('@') + 1) : '';
     if (!email || !domain) {
-      return sendPage(reply, <OrganizationSignInPage ctx={ctx} email={email} error="Enter your work or school email address, like name@example.com." />, 400);
+      return sendPage(reply, <OrganizationSignInPage ctx={ctx} email={email} error={t('orgs.signIn.enterEmail')} />, 400);
     }
     const organization = await domains.findByEmailDomain(email);
     if (!organization) {
       return sendPage(reply, <OrganizationSignInPage ctx={ctx} email={email}
-        error={`No organization on cloudpass signs in people with @${domain}. Sign in with your email and password instead, or ask your organization's admin for its sign-in link.`} />, 404);
+        error={t('orgs.signIn.noOrganization', { domain, program: request.pageEnv.branding.programName })} />, 404);
     }
     if (!organization.oidcConfigured) {
       return sendPage(reply, <OrganizationSignInPage ctx={ctx} email={email}
-        error={`${organization.name} signs its members in with email and password. Use the sign-in page.`} />, 404);
+        error={t('orgs.signIn.passwordOnly', { organization: organization.name })} />, 404);
     }
     // The page's CSP limits where forms may lead (form-action 'self'), redirects included; so the form ends
     // here, and a Refresh header (or the link, for whoever has refreshes turned off) continues to the provider.
@@ -105,7 +107,7 @@ export async function oidcPages(app: FastifyInstance, context: ModuleContext) {
       const refusal = refusalOf(error, reply);
       // The provider did not answer its discovery: it is the gateway that failed, not the request.
       const status = refusal.code === 'oidc_discovery_failed' ? 502 : refusal.status;
-      return sendPage(reply, <OidcProblemPage ctx={ctx} title="Organization sign-in is not available" message={refusal.message} />, status);
+      return sendPage(reply, <OidcProblemPage ctx={ctx} title={request.pageEnv.i18n.t('orgs.signIn.unavailable')} message={refusal.message} />, status);
     }
   });
 
@@ -114,8 +116,9 @@ export async function oidcPages(app: FastifyInstance, context: ModuleContext) {
     const { oidc: pending, ...rest } = ctx.session.data;
     const fresh = pending && Date.parse(pending.startedAt) > Date.now() - OIDC_TTL_MS;
     if (!pending || !fresh) {
-      return sendPage(reply, <OidcProblemPage ctx={ctx} title="This sign-in has expired"
-        message="It took too long, or it was started in another browser. Start again." retry="/signin/organization" />, 400);
+      const { t } = request.pageEnv.i18n;
+      return sendPage(reply, <OidcProblemPage ctx={ctx} title={t('orgs.signIn.expiredTitle')}
+        message={t('orgs.signIn.expiredText')} retry="/signin/organization" />, 400);
     }
     // The state is single use: whatever happens next, this attempt is over.
     await sessions.saveData(ctx.session, rest);
@@ -125,12 +128,14 @@ export async function oidcPages(app: FastifyInstance, context: ModuleContext) {
       return await signInAndRedirect(request, reply, account.id);
     } catch (error) {
       const refusal = refusalOf(error, reply);
+      const { t } = request.pageEnv.i18n;
       if (refusal.code === 'organization_membership_required') {
-        const name = typeof refusal.extra.organization === 'string' ? refusal.extra.organization : 'this organization';
-        return sendPage(reply, <OidcProblemPage ctx={ctx} title={`You are not a member of ${name}`} message={refusal.message} />, refusal.status);
+        const title = typeof refusal.extra.organization === 'string'
+          ? t('orgs.signIn.notMemberOf', { organization: refusal.extra.organization }) : t('orgs.signIn.notMember');
+        return sendPage(reply, <OidcProblemPage ctx={ctx} title={title} message={refusal.message} />, refusal.status);
       }
       // This attempt failed (the provider's answer, or the provider itself): the browser may start again.
-      return sendPage(reply, <OidcProblemPage ctx={ctx} title="You are not signed in" message={refusal.message}
+      return sendPage(reply, <OidcProblemPage ctx={ctx} title={t('orgs.signIn.notSignedIn')} message={refusal.message}
         retry={`/signin/organization/${encodeURIComponent(pending.organizationId)}/start`} />, 400);
     }
   });
@@ -148,45 +153,49 @@ export async function oidcPages(app: FastifyInstance, context: ModuleContext) {
 // ---- views ------------------------------------------------------------------------------------
 
 function OrganizationSignInPage(props: { ctx: PageContext; email?: string; error?: string }) {
+  const { i18n: { t }, branding } = usePageEnv();
   const { ctx } = props;
+  const title = t('orgs.signIn.title');
   return (
-    <Page ctx={ctx} title={props.error ? 'Error: Sign in with your organization' : 'Sign in with your organization'}>
-      <h1>Sign in with your organization</h1>
-      <p class="lead">Use your work or school sign-in. We send you to your organization's sign-in page and bring you back.</p>
+    <Page ctx={ctx} title={props.error ? `${t('form.errorPrefix')} ${title}` : title}>
+      <h1>{title}</h1>
+      <p class="lead">{t('orgs.signIn.lead')}</p>
       <FormErrorSummary errors={props.error ? { email: props.error } : {}} />
       <Card>
-        <Form action="/signin/organization" csrfToken={ctx.csrfToken} aria-label="Sign in with your organization">
-          <TextField name="email" label="Work email" type="email" autocomplete="username" value={props.email} error={props.error} required
+        <Form action="/signin/organization" csrfToken={ctx.csrfToken} aria-label={title}>
+          <TextField name="email" label={t('orgs.signIn.workEmail')} type="email" autocomplete="username" value={props.email} error={props.error} required
             autoCapitalize="none" spellcheck={false} maxLength={254} />
-          <Actions><Button>Continue</Button></Actions>
+          <Actions><Button>{t('orgs.continue')}</Button></Actions>
         </Form>
       </Card>
-      <p>Have a password for cloudpass? <a href="/signin">Sign in with email and password</a></p>
+      <p>{t('orgs.signIn.havePassword', { program: branding.programName })} <a href="/signin">{t('orgs.signIn.withPassword')}</a></p>
     </Page>
   );
 }
 
 function ContinueToProviderPage(props: { ctx: PageContext; organizationName: string; href: string }) {
+  const { t } = useT();
+  const organization = props.organizationName;
   return (
-    <Layout title={`Sign in with ${props.organizationName}`} account={props.ctx.account} csrfToken={props.ctx.csrfToken}>
-      <h1>Sign in with {props.organizationName}</h1>
-      <p class="lead">We are sending you to the sign-in page of {props.organizationName}.</p>
-      <p><a class="button button--primary" href={props.href}>Continue to {props.organizationName}</a></p>
+    <Layout title={t('orgs.signIn.withOrganization', { organization })} account={props.ctx.account} csrfToken={props.ctx.csrfToken}>
+      <h1>{t('orgs.signIn.withOrganization', { organization })}</h1>
+      <p class="lead">{t('orgs.signIn.sending', { organization })}</p>
+      <p><a class="button button--primary" href={props.href}>{t('orgs.signIn.continueTo', { organization })}</a></p>
     </Layout>
   );
 }
 
 function OidcProblemPage(props: { ctx: PageContext; title: string; message: string; retry?: string }) {
+  const { t } = useT();
   return (
     <Page ctx={props.ctx} title={props.title}>
       <h1>{props.title}</h1>
       <Alert kind="error">{props.message}</Alert>
       <ul class="org-links">
-        {props.retry ? <li><a href={props.retry}>Try again</a></li> : null}
-        <li><a href="/signin">Sign in with email and password</a></li>
-        <li><a href="/account/type">Which account am I using?</a></li>
+        {props.retry ? <li><a href={props.retry}>{t('orgs.tryAgain')}</a></li> : null}
+        <li><a href="/signin">{t('orgs.signIn.withPassword')}</a></li>
+        <li><a href="/account/type">{t('orgs.whichAccount')}</a></li>
       </ul>
     </Page>
   );
 }
-

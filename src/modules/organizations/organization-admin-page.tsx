@@ -5,11 +5,12 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ModuleContext } from '../../http/module-context.ts';
 import type { FormRefusal } from '../../http/form-errors.ts';
 import type { PageContext } from '../../http/pages.tsx';
-import { countryName } from '../../lib/countries.ts';
 import {
   Actions, Alert, Badge, Button, Card, CountrySelect, Form, SelectField, TextField, type FieldErrors,
 } from '../../web/components.tsx';
 import { Page } from '../../web/page.tsx';
+import { useT } from '../../web/page-env.ts';
+import { noticeText } from '../../i18n/error-text.ts';
 import { sendPage } from '../../web/render.ts';
 import type { AccountView } from '../accounts/account-view.ts';
 import type { Session } from '../sessions/sessions.service.ts';
@@ -92,21 +93,22 @@ export function createAdminPage(context: ModuleContext) {
 // ---- views ------------------------------------------------------------------------------------
 
 function NotAnAdminPage(props: { ctx: PageContext; account: AccountView }) {
+  const { t } = useT();
   const { ctx, account } = props;
   return (
-    <Page ctx={ctx} title="Organization">
-      <h1>Organization</h1>
+    <Page ctx={ctx} title={t('orgs.page.eyebrow')}>
+      <h1>{t('orgs.page.eyebrow')}</h1>
       {account.kind === 'organizational' && account.organization ? (
-        <Alert kind="info" title={`You are a member of ${account.organization.name}.`}>
-          <p>Only admins of {account.organization.name} manage its members and sign-in. Ask one of them for help.</p>
+        <Alert kind="info" title={t('orgs.notAdmin.memberTitle', { organization: account.organization.name })}>
+          <p>{t('orgs.notAdmin.memberText', { organization: account.organization.name })}</p>
         </Alert>
       ) : (
-        <Alert kind="info" title="You are signed in with a personal account.">
-          <p>Organization pages are for the admins of an organization, signed in with their work or school account.</p>
+        <Alert kind="info" title={t('orgs.notAdmin.personalTitle')}>
+          <p>{t('orgs.notAdmin.personalText')}</p>
         </Alert>
       )}
-      <p><a href="/account/type">Which account am I using?</a></p>
-      {account.kind === 'personal' ? <p><a href="/signup/organization">Create an organization</a></p> : null}
+      <p><a href="/account/type">{t('orgs.whichAccount')}</a></p>
+      {account.kind === 'personal' ? <p><a href="/signup/organization">{t('orgs.create.title')}</a></p> : null}
     </Page>
   );
 }
@@ -114,35 +116,37 @@ function NotAnAdminPage(props: { ctx: PageContext; account: AccountView }) {
 function OrganizationPage(props: {
   ctx: PageContext; me: AccountView; organization: OrganizationView; members: MemberView[]; forms: AdminForms; notice?: string; redirectUri: string;
 }) {
+  const i18n = useT();
+  const { t } = i18n;
   const { ctx, me, organization, members, forms } = props;
   const admins = members.filter((m) => m.role === 'admin').length;
   return (
     <Page ctx={ctx} title={organization.name} width="wide">
       <div class="org-heading">
-        <p class="org-heading__eyebrow">Organization</p>
+        <p class="org-heading__eyebrow">{t('orgs.page.eyebrow')}</p>
         <h1 class="org-heading__title">{organization.name}</h1>
-        <p class="muted">{members.length === 1 ? '1 member' : `${members.length} members`} · {admins === 1 ? '1 admin' : `${admins} admins`}</p>
+        <p class="muted">{t('orgs.page.counts', { members: members.length, admins })}</p>
       </div>
-      {props.notice ? <Alert kind="success">{props.notice}</Alert> : null}
-      {forms.general ? <Alert kind="error" title="That did not work">{forms.general}</Alert> : null}
+      {props.notice ? <Alert kind="success">{noticeText(i18n, props.notice)}</Alert> : null}
+      {forms.general ? <Alert kind="error" title={t('orgs.page.didNotWork')}>{forms.general}</Alert> : null}
       {me.emailVerified ? null : (
-        <Alert kind="info" title="Verify your email">We sent a link to {me.email}. Open it to verify your email address.</Alert>
+        <Alert kind="info" title={t('orgs.page.verifyTitle')}>{t('orgs.page.verifyText', { email: me.email })}</Alert>
       )}
       <div class="org-layout">
-        <Card title="Members" class="org-layout__main">
-          <ul class="member-list" aria-label="Members">
+        <Card title={t('orgs.members.title')} class="org-layout__main">
+          <ul class="member-list" aria-label={t('orgs.members.title')}>
             {members.map((member) => <MemberItem ctx={ctx} member={member} me={me} lastAdmin={member.role === 'admin' && admins <= 1} />)}
           </ul>
         </Card>
-        <Card title="Add a member" class="org-layout__side">
+        <Card title={t('orgs.members.addTitle')} class="org-layout__side">
           <AddMemberForm ctx={ctx} state={forms.member} />
         </Card>
       </div>
       <div class="grid grid--2">
-        <Card title="Domains">
+        <Card title={t('orgs.domains.title')}>
           <DomainsSection ctx={ctx} domains={organization.domains} state={forms.domain} />
         </Card>
-        <Card title="Sign-in with your identity provider">
+        <Card title={t('orgs.oidc.title')}>
           <OidcSection ctx={ctx} organization={organization} redirectUri={props.redirectUri} state={forms.oidc} />
         </Card>
       </div>
@@ -151,6 +155,7 @@ function OrganizationPage(props: {
 }
 
 function MemberItem(props: { ctx: PageContext; member: MemberView; me: AccountView; lastAdmin: boolean }) {
+  const { t, country } = useT();
   const { ctx, member, me } = props;
   const isMe = member.id === me.id;
   const nameId = `member-${member.id}-name`;
@@ -159,12 +164,12 @@ function MemberItem(props: { ctx: PageContext; member: MemberView; me: AccountVi
       <div class="member__who">
         <span class="member__avatar" aria-hidden="true">{member.displayName.trim().charAt(0).toUpperCase() || '?'}</span>
         <div class="member__text">
-          <p class="member__name" id={nameId}>{member.displayName}{isMe ? <span class="muted"> (you)</span> : null}</p>
+          <p class="member__name" id={nameId}>{member.displayName}{isMe ? <span class="muted"> {t('orgs.members.you')}</span> : null}</p>
           <p class="member__email">{member.email}</p>
           <p class="member__badges">
-            <Badge status={member.role === 'admin' ? 'admin' : 'member'} label={member.role === 'admin' ? 'Admin' : 'Member'} />
-            {member.status === 'invited' ? <Badge status="invited" label="Invited" /> : null}
-            <span class="small muted">{countryName(member.country)}</span>
+            <Badge status={member.role === 'admin' ? 'admin' : 'member'} label={member.role === 'admin' ? t('orgs.role.admin') : t('orgs.role.member')} />
+            {member.status === 'invited' ? <Badge status="invited" label={t('orgs.members.invited')} /> : null}
+            <span class="small muted">{country(member.country)}</span>
           </p>
         </div>
       </div>
@@ -175,12 +180,12 @@ function MemberItem(props: { ctx: PageContext; member: MemberView; me: AccountVi
               <input type="hidden" name="_csrf" value={ctx.csrfToken} />
               <input type="hidden" name="role" value={member.role === 'admin' ? 'member' : 'admin'} />
               <button class="button button--secondary button--small" type="submit" aria-describedby={nameId}>
-                {member.role === 'admin' ? 'Make member' : 'Make admin'}
+                {member.role === 'admin' ? t('orgs.members.makeMember') : t('orgs.members.makeAdmin')}
               </button>
             </form>
           )}
           {props.lastAdmin ? null : (
-            <a class="button button--secondary button--small member__remove" href={`/organization/members/${encodeURIComponent(member.id)}/remove`} aria-describedby={nameId}>Remove</a>
+            <a class="button button--secondary button--small member__remove" href={`/organization/members/${encodeURIComponent(member.id)}/remove`} aria-describedby={nameId}>{t('orgs.members.remove')}</a>
           )}
         </div>
       )}
@@ -189,45 +194,48 @@ function MemberItem(props: { ctx: PageContext; member: MemberView; me: AccountVi
 }
 
 function AddMemberForm(props: { ctx: PageContext; state?: FormState }) {
+  const { t } = useT();
   const { ctx, state = {} } = props;
   const values = state.values ?? {};
   const errors = state.errors ?? {};
   return (
-    <Form action="/organization/members" csrfToken={ctx.csrfToken} aria-label="Add a member">
-      <p class="small muted">We email them an invitation to set a password. The link works for 7 days.</p>
+    <Form action="/organization/members" csrfToken={ctx.csrfToken} aria-label={t('orgs.members.addTitle')}>
+      <p class="small muted">{t('orgs.members.addHint')}</p>
       {state.problem && Object.keys(errors).length === 0 ? <Alert kind="error">{state.problem}</Alert> : null}
-      <TextField name="email" label="Email" type="email" autocomplete="off" value={values.email} error={errors.email} required autoCapitalize="none" spellcheck={false} maxLength={254} />
-      <TextField name="displayName" label="Display name" autocomplete="off" value={values.displayName} error={errors.displayName} required maxLength={100} />
+      <TextField name="email" label={t('orgs.field.email')} type="email" autocomplete="off" value={values.email} error={errors.email} required autoCapitalize="none" spellcheck={false} maxLength={254} />
+      <TextField name="displayName" label={t('orgs.field.displayName')} autocomplete="off" value={values.displayName} error={errors.displayName} required maxLength={100} />
       <CountrySelect value={values.country?.trim().toUpperCase()} error={errors.country} required autocomplete="off" />
-      <SelectField name="role" label="Role" value={values.role || 'member'} error={errors.role}
-        options={[{ value: 'member', label: 'Member' }, { value: 'admin', label: 'Admin (manages members and sign-in)' }]} />
-      <Actions><Button>Add member</Button></Actions>
+      <SelectField name="role" label={t('orgs.members.role')} value={values.role || 'member'} error={errors.role}
+        options={[{ value: 'member', label: t('orgs.role.member') }, { value: 'admin', label: t('orgs.members.roleAdminOption') }]} />
+      <Actions><Button>{t('orgs.members.add')}</Button></Actions>
     </Form>
   );
 }
 
 function DomainsSection(props: { ctx: PageContext; domains: DomainView[]; state?: FormState }) {
+  const { t } = useT();
   const { ctx, domains, state = {} } = props;
   const errors = state.errors ?? {};
   return (
     <>
-      <p class="small muted">People whose email is at a verified domain can join your organization the first time they sign in through your identity provider.</p>
-      {state.problem && !errors.domain ? <Alert kind="error" title="The domain is not verified yet">{state.problem}</Alert> : null}
-      {domains.length === 0 ? <p>No domains yet.</p> : (
-        <ul class="domain-list" aria-label="Domains">
+      <p class="small muted">{t('orgs.domains.intro')}</p>
+      {state.problem && !errors.domain ? <Alert kind="error" title={t('orgs.domains.notVerifiedTitle')}>{state.problem}</Alert> : null}
+      {domains.length === 0 ? <p>{t('orgs.domains.none')}</p> : (
+        <ul class="domain-list" aria-label={t('orgs.domains.title')}>
           {domains.map((d) => (
             <li class="domain">
               <p class="domain__name">
                 <span class="mono">{d.domain}</span>{' '}
-                {d.verified ? <Badge status="verified" label="Verified" /> : <Badge status="unverified" label="Not verified" />}
+                {d.verified ? <Badge status="verified" label={t('orgs.domains.verified')} /> : <Badge status="unverified" label={t('orgs.domains.unverified')} />}
               </p>
               {d.verified ? null : (
                 <>
-                  <p class="small">Publish this DNS record, then choose Verify:</p>
+                  <p class="small">{t('orgs.domains.publish')}</p>
                   <dl class="dns-record">
-                    <div><dt>Type</dt><dd class="mono">TXT</dd></div>
-                    <div><dt>Name</dt><dd class="mono">{d.dnsRecord.name}</dd></div>
-                    <div><dt>Value</dt><dd class="mono">{d.dnsRecord.value}</dd></div>
+                    <div><dt>{t('orgs.domains.recordType')}</dt><dd class="mono">TXT</dd></div>
+                    {/* Machine text, in no language (zxx): read out as it is written. */}
+                    <div><dt>{t('orgs.domains.recordName')}</dt><dd class="mono" lang="zxx">{d.dnsRecord.name}</dd></div>
+                    <div><dt>{t('orgs.domains.recordValue')}</dt><dd class="mono" lang="zxx">{d.dnsRecord.value}</dd></div>
                   </dl>
                 </>
               )}
@@ -235,56 +243,57 @@ function DomainsSection(props: { ctx: PageContext; domains: DomainView[]; state?
                 {d.verified ? null : (
                   <form method="post" action={`/organization/domains/${encodeURIComponent(d.domain)}/verify`}>
                     <input type="hidden" name="_csrf" value={ctx.csrfToken} />
-                    <button class="button button--primary button--small" type="submit" aria-label={`Verify ${d.domain}`}>Verify</button>
+                    <button class="button button--primary button--small" type="submit" aria-label={t('orgs.domains.verifyNamed', { domain: d.domain })}>{t('orgs.domains.verify')}</button>
                   </form>
                 )}
                 <form method="post" action={`/organization/domains/${encodeURIComponent(d.domain)}/remove`}>
                   <input type="hidden" name="_csrf" value={ctx.csrfToken} />
-                  <button class="button button--secondary button--small" type="submit" aria-label={`Remove ${d.domain}`}>Remove</button>
+                  <button class="button button--secondary button--small" type="submit" aria-label={t('orgs.domains.removeNamed', { domain: d.domain })}>{t('orgs.domains.remove')}</button>
                 </form>
               </div>
             </li>
           ))}
         </ul>
       )}
-      <Form action="/organization/domains" csrfToken={ctx.csrfToken} aria-label="Add a domain">
-        <TextField name="domain" label="Domain" value={state.values?.domain} error={errors.domain} required maxLength={253}
-          autoCapitalize="none" spellcheck={false} inputMode="url" hint="Such as example.com" />
-        <Actions><Button kind="secondary">Add domain</Button></Actions>
+      <Form action="/organization/domains" csrfToken={ctx.csrfToken} aria-label={t('orgs.domains.addTitle')}>
+        <TextField name="domain" label={t('orgs.domains.domain')} value={state.values?.domain} error={errors.domain} required maxLength={253}
+          autoCapitalize="none" spellcheck={false} inputMode="url" hint={t('orgs.domains.domainHint')} />
+        <Actions><Button kind="secondary">{t('orgs.domains.add')}</Button></Actions>
       </Form>
     </>
   );
 }
 
 function OidcSection(props: { ctx: PageContext; organization: OrganizationView; redirectUri: string; state?: FormState }) {
+  const { t } = useT();
   const { ctx, organization, state = {} } = props;
   const oidc = organization.oidc;
   const errors = state.errors ?? {};
   const values = state.values ?? { issuer: oidc?.issuer ?? '', clientId: oidc?.clientId ?? '' };
   return (
     <>
-      <p class="small muted">Members sign in with your organization's OpenID Connect provider (such as Microsoft Entra ID, Google Workspace, Okta or Keycloak).</p>
+      <p class="small muted">{t('orgs.oidc.intro')}</p>
       {oidc ? (
         <dl class="summary-list">
-          <div><dt>Status</dt><dd><Badge status="active" label="On" /></dd></div>
-          <div><dt>Sign-in link for members</dt><dd><a href={oidc.signInUrl} class="mono break-all">{oidc.signInUrl}</a></dd></div>
-          <div><dt>Client secret</dt><dd>Stored encrypted; it is never shown again.</dd></div>
+          <div><dt>{t('orgs.oidc.status')}</dt><dd><Badge status="active" label={t('orgs.oidc.on')} /></dd></div>
+          <div><dt>{t('orgs.oidc.signInLink')}</dt><dd><a href={oidc.signInUrl} class="mono break-all">{oidc.signInUrl}</a></dd></div>
+          <div><dt>{t('orgs.oidc.clientSecret')}</dt><dd>{t('orgs.oidc.secretStored')}</dd></div>
         </dl>
       ) : null}
-      <p class="small">Register this redirect URI at your provider:<span class="mono break-all org-uri">{props.redirectUri}</span></p>
+      <p class="small">{t('orgs.oidc.redirectUri')}<span class="mono break-all org-uri">{props.redirectUri}</span></p>
       {state.problem && Object.keys(errors).length === 0 ? <Alert kind="error">{state.problem}</Alert> : null}
-      <Form action="/organization/oidc" csrfToken={ctx.csrfToken} aria-label="Identity provider">
-        <TextField name="issuer" label="Issuer URL" type="url" value={values.issuer} error={errors.issuer} required maxLength={1000}
-          autoCapitalize="none" spellcheck={false} hint="Such as https://login.example.com. We check it when you save." />
-        <TextField name="clientId" label="Client ID" value={values.clientId} error={errors.clientId} required maxLength={255} autoCapitalize="none" spellcheck={false} />
-        <TextField name="clientSecret" label="Client secret" type="password" autocomplete="off" error={errors.clientSecret} required={!oidc} maxLength={1000}
-          hint={oidc ? 'Leave empty to keep the stored secret.' : undefined} />
-        <Actions><Button>Save provider</Button></Actions>
+      <Form action="/organization/oidc" csrfToken={ctx.csrfToken} aria-label={t('orgs.oidc.formLabel')}>
+        <TextField name="issuer" label={t('orgs.oidc.issuer')} type="url" value={values.issuer} error={errors.issuer} required maxLength={1000}
+          autoCapitalize="none" spellcheck={false} hint={t('orgs.oidc.issuerHint')} />
+        <TextField name="clientId" label={t('orgs.oidc.clientId')} value={values.clientId} error={errors.clientId} required maxLength={255} autoCapitalize="none" spellcheck={false} />
+        <TextField name="clientSecret" label={t('orgs.oidc.clientSecret')} type="password" autocomplete="off" error={errors.clientSecret} required={!oidc} maxLength={1000}
+          hint={oidc ? t('orgs.oidc.keepSecret') : undefined} />
+        <Actions><Button>{t('orgs.oidc.save')}</Button></Actions>
       </Form>
       {oidc ? (
         <form method="post" action="/organization/oidc/remove" class="org-inline-form">
           <input type="hidden" name="_csrf" value={ctx.csrfToken} />
-          <button class="link-button" type="submit">Turn off sign-in with this provider</button>
+          <button class="link-button" type="submit">{t('orgs.oidc.turnOff')}</button>
         </form>
       ) : null}
     </>

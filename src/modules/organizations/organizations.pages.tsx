@@ -5,10 +5,11 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { ModuleContext } from '../../http/module-context.ts';
-import { formBody, formValue, type PageContext } from '../../http/pages.tsx';
+import { formBody, formValue, safeReturnTo, type PageContext } from '../../http/pages.tsx';
 import { refusalOf } from '../../http/form-errors.ts';
 import { Actions, Alert, Button, Card, CountrySelect, Form, FormErrorSummary, TextField, type FieldErrors } from '../../web/components.tsx';
 import { Page } from '../../web/page.tsx';
+import { useT } from '../../web/page-env.ts';
 import { sendPage } from '../../web/render.ts';
 import { createAdminPage } from './organization-admin-page.tsx';
 
@@ -24,7 +25,8 @@ export async function organizationPages(app: FastifyInstance, context: ModuleCon
 
   pages.get('/signup/organization', { schema: hidden }, async (request, reply) => {
     const ctx = await context.pages.pageContext(request, reply);
-    return sendPage(reply, <CreateOrganizationPage ctx={ctx} />);
+    // On the way to redeeming a pass, the country picked for it is the likely one.
+    return sendPage(reply, <CreateOrganizationPage ctx={ctx} form={ctx.session.data.pendingCode ? { country: ctx.session.data.pendingCode.country } : {}} />);
   });
 
   pages.post('/signup/organization', { schema: { ...hidden, body: CreateOrganizationForm } }, async (request, reply) => {
@@ -40,7 +42,16 @@ export async function organizationPages(app: FastifyInstance, context: ModuleCon
       });
       const { token, session } = await sessions.signIn(request.session ?? undefined, account.id);
       context.cookies.setSessionCookie(reply, token);
-      await sessions.saveData(session, { ...session.data, notice: `${account.organization?.name ?? 'Your organization'} is ready. Add its members below.` });
+      // Someone on the way somewhere (a pass waiting to be confirmed) goes on there; the pass page asks
+      // the new admin to confirm their email first, and the emailed link comes back to it.
+      const { returnTo, ...rest } = session.data;
+      const next = safeReturnTo(returnTo) ?? (rest.pendingCode ? '/redeem/confirm' : undefined);
+      if (next && next !== '/organization') {
+        await sessions.saveData(session, rest);
+        return reply.redirect(next, 303);
+      }
+      const { t } = request.pageEnv.i18n;
+      await sessions.saveData(session, { ...rest, notice: t('orgs.created', { organization: account.organization?.name ?? form.name.trim() }) });
       return reply.redirect('/organization', 303);
     } catch (error) {
       const refusal = refusalOf(error, reply, { paths: ADMIN_FIELDS });
@@ -58,36 +69,38 @@ export async function organizationPages(app: FastifyInstance, context: ModuleCon
 // ---- views ------------------------------------------------------------------------------------
 
 function CreateOrganizationPage(props: { ctx: PageContext; form?: Record<string, string>; errors?: FieldErrors; problem?: string }) {
+  const { t } = useT();
   const { ctx, form = {}, errors = {} } = props;
   const failed = Object.keys(errors).length > 0;
+  const redeeming = Boolean(ctx.session.data.pendingCode);
+  const title = t('orgs.create.title');
   return (
-    <Page ctx={ctx} title={failed ? 'Error: Create an organization' : 'Create an organization'}>
-      <h1>Create an organization</h1>
-      <p class="lead">An organization for your work or school. You become its first admin, with an organizational account, and can then add members.</p>
+    <Page ctx={ctx} title={failed ? `${t('form.errorPrefix')} ${title}` : title}>
+      <h1>{title}</h1>
+      <p class="lead">{t('orgs.create.lead')}</p>
+      {redeeming ? <p>{t('orgs.create.passPending')}</p> : null}
       <FormErrorSummary errors={errors} />
       {props.problem && !failed ? <Alert kind="error">{props.problem}</Alert> : null}
       <Card>
-        <Form action="/signup/organization" csrfToken={ctx.csrfToken} aria-label="Create an organization">
+        <Form action="/signup/organization" csrfToken={ctx.csrfToken} aria-label={title}>
           <fieldset class="org-fieldset">
-            <legend class="org-fieldset__legend">Organization</legend>
-            <TextField name="name" label="Organization name" autocomplete="organization" value={form.name} error={errors.name} required maxLength={100} />
-            <TextField name="domain" label="Domain (optional)" value={form.domain} error={errors.domain} maxLength={253}
-              autoCapitalize="none" spellcheck={false} inputMode="url"
-              hint="The domain of your organization's email addresses, such as example.com. You can verify it later." />
+            <legend class="org-fieldset__legend">{t('orgs.create.organization')}</legend>
+            <TextField name="name" label={t('orgs.create.name')} autocomplete="organization" value={form.name} error={errors.name} required maxLength={100} />
+            <TextField name="domain" label={t('orgs.create.domain')} value={form.domain} error={errors.domain} maxLength={253}
+              autoCapitalize="none" spellcheck={false} inputMode="url" hint={t('orgs.create.domainHint')} />
           </fieldset>
           <fieldset class="org-fieldset">
-            <legend class="org-fieldset__legend">Your admin account</legend>
-            <TextField name="email" label="Email" type="email" autocomplete="email" value={form.email} error={errors.email} required autoCapitalize="none" spellcheck={false} maxLength={254} />
-            <TextField name="password" label="Password" type="password" autocomplete="new-password" error={errors.password} required maxLength={256}
-              hint="At least 8 characters. A long phrase is easy to remember and hard to guess." />
-            <TextField name="displayName" label="Display name" autocomplete="name" value={form.displayName} error={errors.displayName} required maxLength={100} />
+            <legend class="org-fieldset__legend">{t('orgs.create.adminAccount')}</legend>
+            <TextField name="email" label={t('orgs.field.email')} type="email" autocomplete="email" value={form.email} error={errors.email} required autoCapitalize="none" spellcheck={false} maxLength={254} />
+            <TextField name="password" label={t('orgs.field.password')} type="password" autocomplete="new-password" error={errors.password} required maxLength={256}
+              hint={t('orgs.field.passwordHint')} />
+            <TextField name="displayName" label={t('orgs.field.displayName')} autocomplete="name" value={form.displayName} error={errors.displayName} required maxLength={100} />
             <CountrySelect value={form.country?.trim().toUpperCase()} error={errors.country} required />
           </fieldset>
-          <Actions><Button>Create organization</Button></Actions>
+          <Actions><Button>{t('orgs.create.submit')}</Button></Actions>
         </Form>
       </Card>
-      <p>Already have an account? <a href="/signin">Sign in</a></p>
+      <p>{t('orgs.create.haveAccount')} <a href="/signin">{t('orgs.create.signIn')}</a></p>
     </Page>
   );
 }
-

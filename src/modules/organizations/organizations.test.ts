@@ -5,7 +5,8 @@ import { after, test } from 'node:test';
 import type { App } from '../../app.ts';
 import { describeEachDatabase } from '../../testing/harness.ts';
 import { apiKeyHeader, createAccount, signedInCookie, uniqueEmail } from '../../testing/factories.ts';
-import { openPage, postForm, sessionCookie } from '../../testing/pages.ts';
+import { getPage, openPage, postForm, sessionCookie } from '../../testing/pages.ts';
+import { createCampaignWithCodes } from '../redemptions/redemptions.testing.ts';
 import { linkToken, startSmtpReceiver } from '../mail/smtp-receiver.ts';
 import { createDomainService } from './domains.service.ts';
 import { normalizeDomain } from './domains.ts';
@@ -178,7 +179,7 @@ describeEachDatabase('organizations', (ctx) => {
     const { org, email, token } = await invitation(app);
     const page = await openPage(app, `/invitation?token=${encodeURIComponent(token)}`);
     assert.equal(page.response.statusCode, 200);
-    assert.ok(page.response.body.includes(`<strong>${org.organization.name}</strong> invited`), 'names the organization');
+    assert.ok(page.response.body.includes(`${org.organization.name} invited ${email}`), 'names the organization and the invited email');
     assert.ok(page.response.body.includes(email), 'names the invited email');
     assert.equal((await app.inject({ method: 'POST', url: '/api/v1/invitations/accept', payload: { token, password: PASSWORD } })).statusCode, 200);
 
@@ -320,6 +321,43 @@ describeEachDatabase('organizations', (ctx) => {
     assert.ok((await app.services.audit.list({ subjectId: rival.organization.id })).some((e) => e.action === 'organization.domain_verified' && e.details.method === 'operator'));
     const unknown = await app.inject({ method: 'POST', url: `/api/v1/organizations/${rival.organization.id}/domains/unknown.example/verify`, headers: { authorization: operator } });
     assert.equal(unknown.statusCode, 404);
+  });
+
+  test('an organization created while a promo code is pending ends back at the pass, and so does the emailed link', async () => {
+    const { app, config } = ctx();
+    const campaign = await createCampaignWithCodes(app, config, { name: 'Founders workshop' });
+    const address = nextAddress();
+    const redeem = await openPage(app, '/redeem');
+    const redeemed = await postForm(app, '/redeem', redeem.cookie, { _csrf: redeem.csrf!, country: 'FI', code: campaign.codes[0]! }, address);
+    assert.equal(redeemed.headers.location, '/redeem/confirm', redeemed.body);
+
+    const form = await openPage(app, '/signup/organization', redeem.cookie);
+    assert.match(form.response.body, /Your promo code stays pending/);
+    assert.match(form.response.body, /<option value="FI" selected/, 'the country picked for the pass');
+    const email = uniqueEmail('founder');
+    const created = await postForm(app, '/signup/organization', form.cookie, {
+      _csrf: form.csrf!, name: 'Founders Guild', domain: '', email, password: PASSWORD, displayName: 'Founder', country: 'FI',
+    }, address);
+    assert.equal(created.statusCode, 303, created.body);
+    assert.equal(created.headers.location, '/redeem/confirm', 'back to the pass, not to the organization page');
+    const cookie = sessionCookie(created)!;
+
+    // The pass waits while the new admin confirms their email; the emailed link comes back to it.
+    const waiting = await getPage(app, '/redeem/confirm', cookie);
+    assert.equal(waiting.statusCode, 200);
+    assert.ok(waiting.body.includes(email));
+    const mail = await receiver.waitFor(email, (m) => m.text.includes('/verify-email?token='));
+    const token = linkToken(mail, '/verify-email');
+    const link = await openPage(app, `/verify-email?token=${encodeURIComponent(token)}`, cookie);
+    const verified = await postForm(app, '/verify-email', cookie, { _csrf: link.csrf!, token }, address);
+    assert.equal(verified.headers.location, '/redeem/confirm', verified.body);
+
+    const confirm = await openPage(app, '/redeem/confirm', cookie);
+    assert.match(confirm.response.body, /Organizational account/);
+    assert.match(confirm.response.body, /Founders Guild/);
+    const activated = await postForm(app, '/redeem/confirm', cookie, { _csrf: confirm.csrf! }, address);
+    assert.equal(activated.statusCode, 303, activated.body);
+    assert.match(activated.headers.location as string, /^\/activate\//, 'the pass is the organizational account\'s now');
   });
 
   test('the organization sign-up page creates the organization and signs its admin in', async () => {

@@ -1,10 +1,11 @@
 // The reminder to activate a redeemed pass, in the recipient's language (Finnish for accounts in Finland,
 // English otherwise: accounts keep no language of their own). Links are absolute, built from PUBLIC_URL.
-import { translator } from '../../i18n/catalogue.ts';
+import { localeOfCountry, translator } from '../../i18n/catalogue.ts';
 import { htmlMail, mailLink } from '../mail/mail-layout.ts';
 import type { MailMessage } from '../mail/mail.service.ts';
 
-export const reminderLocale = (country: string) => (country === 'FI' || country === 'AX' ? 'fi' : 'en');
+/** The likely language of the account's country when cloudpass speaks it (a new catalogue file is enough), else English. */
+export const reminderLocale = (country: string) => localeOfCountry(country);
 
 export function activationReminder(publicUrl: URL, to: { email: string; name: string; country: string }, pass: {
   redemptionId: string; campaignName: string; redeemedAt: string; programName: string;
