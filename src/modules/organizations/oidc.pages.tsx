@@ -9,6 +9,7 @@ import type { ModuleContext } from '../../http/module-context.ts';
 import { actorOf } from '../../http/auth.ts';
 import { formBody, formValue, safeReturnTo, type PageContext } from '../../http/pages.tsx';
 import { refusalOf } from '../../http/form-errors.ts';
+import { destinationAfterSignIn } from '../accounts/after-sign-in.ts';
 import { Actions, Alert, Button, Card, Form, FormErrorSummary, TextField } from '../../web/components.tsx';
 import { Layout } from '../../web/layout.tsx';
 import { Page } from '../../web/page.tsx';
@@ -144,9 +145,11 @@ export async function oidcPages(app: FastifyInstance, context: ModuleContext) {
     const { token, session } = await sessions.signIn(request.session ?? undefined, accountId);
     await context.services.accounts.rememberLocale(accountId, request.pageEnv.i18n.locale);
     context.cookies.setSessionCookie(reply, token);
-    const { returnTo, ...rest } = session.data;
+    // Where the person was going, else the pass that waits for them, as after a password sign-in.
+    const destination = await destinationAfterSignIn(context.services.redemptions, session.data, accountId);
+    const { returnTo: _used, ...rest } = session.data;
     await sessions.saveData(session, rest);
-    return reply.redirect(safeReturnTo(returnTo) ?? '/account', 303);
+    return reply.redirect(destination, 303);
   }
 }
 

@@ -8,6 +8,7 @@ import { describeEachDatabase } from '../../testing/harness.ts';
 import { apiKeyHeader, uniqueEmail } from '../../testing/factories.ts';
 import { sessionCookie } from '../../testing/pages.ts';
 import { authorizeAtProvider, startTestProvider, type TestProvider } from './oidc-provider.fixture.ts';
+import { createPass } from '../subscriptions/subscriptions.testing.ts';
 
 const APP_ORIGIN = 'http://localhost:3000';
 const PASSWORD = 'granite harbour pixel 9';
@@ -144,6 +145,19 @@ describeEachDatabase('organization sign-in through OpenID Connect', (ctx) => {
     assert.equal(page.statusCode, 200);
     assert.doesNotMatch(page.body, /Change password/);
     assert.ok(page.body.includes(`You sign in with ${organization.name}`), 'says where the password is kept');
+  });
+
+  test('signing in through the provider leads to a pass that waits for activation, as a password sign-in does', async () => {
+    const { app } = ctx();
+    const { organization, domain } = await organizationWithProvider(app, { verifiedDomain: true });
+    const sub = unique('sub-pass-');
+    provider.addPerson({ sub, email: `pia@${domain}`, name: 'Pia Pass' });
+    const first = await signInThroughProvider(app, `/signin/organization/${organization.id}/start`, sub);
+    assert.equal(first.done.headers.location, '/account', 'nothing waits yet');
+    const pass = await createPass(app, { id: (await me(app, first.done)).id });
+    const again = await signInThroughProvider(app, `/signin/organization/${organization.id}/start`, sub);
+    assert.equal(again.done.statusCode, 303, again.done.body);
+    assert.equal(again.done.headers.location, `/activate/${pass.redemptionId}`);
   });
 
   test('a person whose domain is not verified, or whose email is not confirmed, is refused with a clear page', async () => {
