@@ -25,11 +25,6 @@ export interface LayoutProps {
   children?: ComponentChildren;
 }
 
-export function accountKindLabel(account: Pick<LayoutAccount, 'kind' | 'organizationName'>): string {
-  if (account.kind === 'personal') return 'Personal account';
-  return account.organizationName ? `Organizational account · ${account.organizationName}` : 'Organizational account';
-}
-
 export function Layout(props: LayoutProps): JSX.Element {
   const { i18n, branding } = usePageEnv();
   const { programName } = branding;
