@@ -134,7 +134,7 @@ describeEachDatabase('built-in provisioner', (ctx) => {
     assert.equal(active.length, 1);
     assert.ok(active[0]!.text_body.includes(`${config.publicUrl.origin}/subscriptions/${subscriptionId}`));
     assert.ok(active[0]!.text_body.includes(`${config.publicUrl.origin}/portal`));
-    assert.match(active[0]!.text_body, /50\.00 USD/);
+    assert.match(active[0]!.text_body, /\$50\.00 of credit until/);
 
     const view = await app.inject({ method: 'GET', url: `/api/v1/subscriptions/${subscriptionId}`, headers: { cookie: account.cookie } });
     assert.equal(view.json().status, 'active');
