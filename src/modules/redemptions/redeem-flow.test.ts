@@ -163,7 +163,7 @@ describeEachDatabase('redeem and activate: wording and flow', (ctx) => {
       payload: { offer: 'pass', redemptionId, profile: { firstName: 'Aino', lastName: '', email: 'other@example.test', country: 'SE' } },
     });
     assert.equal(response.statusCode, 400);
-    const problem = response.json() as { code: string; errors: Array<{ path: string }> };
+    const problem = response.json<{ code: string; errors: Array<{ path: string }> }>();
     assert.equal(problem.code, 'validation_failed');
     assert.deepEqual(problem.errors.map((e) => e.path).sort(), ['profile.country', 'profile.email', 'profile.lastName']);
   });
