@@ -124,7 +124,7 @@ describe('activation, status and portal in a real browser', { skip }, () => {
     try {
       await page.goto(`${base}/activate/${pass.redemptionId}`);
       await page.getByRole('heading', { name: 'Ota tilauksesi käyttöön' }).waitFor();
-      assert.equal(await page.locator('[aria-current="step"] .steps__label').innerText(), 'Rekisteröityminen');
+      assert.equal(await page.locator('[aria-current="step"] .steps__label').innerText(), 'Rekisteröidy');
       assert.ok(await page.getByText('30 päivää aktivoinnista').isVisible());
       await look(page, 'fi-01-activate');
 
