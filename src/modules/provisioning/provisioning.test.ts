@@ -144,6 +144,22 @@ describeEachDatabase('built-in provisioner', (ctx) => {
     assert.equal((await mailsTo(app, account.email)).filter((m) => m.subject === ACTIVE_SUBJECT).length, 1, 'nothing is sent twice');
   });
 
+  test('the "active" email is written in the language the recipient last used', async () => {
+    const { app, config } = ctx();
+    const { account, subscriptionId } = await signUp(app, config);
+    await app.services.db.updateTable('accounts').set({ locale: 'fi' }).where('id', '=', account.id).execute();
+    const jobs = worker(app);
+    await jobs.runDue();
+    builtinClock.advance(5000);
+    await jobs.runDue();
+    assert.equal((await subscriptionRow(app, subscriptionId)).status, 'active');
+    await jobs.runDue();
+    const mails = (await mailsTo(app, account.email)).filter((m) => m.subject === 'Tilauksesi on käytössä');
+    assert.equal(mails.length, 1);
+    assert.match(mails[0]!.text_body, /^Hei Ada Lovelace,/);
+    assert.match(mails[0]!.text_body, /Tilauksesi Workshop Pass on valmis käyttöön\. Siinä on 50,00\s\$ krediittiä/);
+  });
+
   test('a cancelled subscription is not provisioned', async () => {
     const { app, config } = ctx();
     const { account, subscriptionId } = await signUp(app, config);
