@@ -13,7 +13,8 @@ import { createPass, enableFreeTrial, moveSubscription } from './subscriptions.t
 
 const NAME = FINNISH_NAME;
 const CAMPAIGN = 'Pilvityöpaja';
-const ALLOWED = [NAME, CAMPAIGN];
+/** What the tests put on the pages: names, and the platform's ids of active subscriptions (test data, never words). */
+const ALLOWED = [NAME, CAMPAIGN, 'pilvi-123', 'pilvi-456'];
 
 /** A signed-in visitor with a redeemed pass, on its activation form. */
 async function onActivationForm(v: Visitor, ctx: TestContext) {
@@ -86,12 +87,12 @@ const PAGES: PageCase[] = [
   } },
   { name: 'cancel page', allowed: ALLOWED, visit: async (v, ctx) => {
     const id = await signedUp(v, ctx);
-    await moveSubscription(ctx.app, id, { to: 'active' });
+    await moveSubscription(ctx.app, id, { to: 'active', externalId: 'pilvi-123' });
     return v.get(`/subscriptions/${id}/cancel`);
   } },
   { name: 'cancelled subscription', allowed: ALLOWED, visit: async (v, ctx) => {
     const id = await signedUp(v, ctx);
-    await moveSubscription(ctx.app, id, { to: 'active' });
+    await moveSubscription(ctx.app, id, { to: 'active', externalId: 'pilvi-123' });
     await v.get(`/subscriptions/${id}/cancel`);
     await v.post(`/subscriptions/${id}/cancel`, {});
     return v.get(`/subscriptions/${id}`);
@@ -106,7 +107,7 @@ const PAGES: PageCase[] = [
     await activeWithUsage(v, ctx, account);
     await signedUp(v, ctx, account);
     const ended = await signedUp(v, ctx, account);
-    await moveSubscription(ctx.app, ended, { to: 'active' });
+    await moveSubscription(ctx.app, ended, { to: 'active', externalId: 'pilvi-456' });
     await ctx.app.services.subscriptions.cancel((await ctx.app.services.accounts.findAccount(account.id))!, ended, systemActor);
     return v.get('/portal');
   } },
