@@ -103,13 +103,18 @@ const PAGES: PageCase[] = [
     return v.get('/portal');
   } },
   { name: 'portal, with subscriptions', allowed: [...ALLOWED, 'compute'], visit: async (v, ctx) => {
+    // Active subscriptions link to the platform's console once the operator set its address.
+    await ctx.app.services.settings.updateBranding({ programName: 'cloudpass', consoleUrlTemplate: 'https://konsoli.example.org/{externalId}' }, systemActor);
     const account = await v.signIn();
     await activeWithUsage(v, ctx, account);
     await signedUp(v, ctx, account);
     const ended = await signedUp(v, ctx, account);
     await moveSubscription(ctx.app, ended, { to: 'active', externalId: 'pilvi-456' });
     await ctx.app.services.subscriptions.cancel((await ctx.app.services.accounts.findAccount(account.id))!, ended, systemActor);
-    return v.get('/portal');
+    const portal = await v.get('/portal');
+    assert.match(portal.body, /href="https:\/\/konsoli\.example\.org\/pilvi-123"[^>]*>Avaa pilvikonsoli</);
+    await ctx.app.services.settings.updateBranding({ programName: 'cloudpass', consoleUrlTemplate: null }, systemActor);
+    return portal;
   } },
   { name: 'Add subscription, with the free trial and a waiting pass', allowed: ALLOWED, visit: async (v, ctx) => {
     await enableFreeTrial(ctx.app);

@@ -602,9 +602,6 @@ function SubscriptionCard(props: {
         <p class="subscription-card__overage small">{t('lifecycle.page.overage')}: <Money amount={-s.credit.remaining.amount} currency={s.credit.currency} /></p>
       ) : null}
       <p class="subscription-card__dates small muted">{cardNote(i18n, s)}</p>
-      {props.consoleUrl && s.status === 'active' ? (
-        <p class="subscription-card__console"><a href={props.consoleUrl}>{t('lifecycle.page.openConsole')}<span class="visually-hidden"> ({name})</span></a></p>
-      ) : null}
       <p class="subscription-card__link">
         <a href={href}>{settingUp ? t('subs.card.seeProgress') : t('subs.card.viewDetails')}<span class="visually-hidden"> {t('subs.card.ofName', { name })}</span></a>
       </p>
