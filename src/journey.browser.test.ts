@@ -229,13 +229,14 @@ for (const target of databaseTargets()) {
         // The "active" email, with a link to the portal.
         const activeMail = await receiver.waitFor(email, (m) => m.subject === 'Your subscription is active');
         assert.ok(activeMail.text.includes(`${base}/portal`), `a portal link in:\n${activeMail.text}`);
-        assert.match(activeMail.text, /100\.00 USD/);
+        assert.match(activeMail.text, /\$100\.00 of credit until/);
 
-        // Method 2: the same code again resumes where it is now, the active subscription.
+        // Method 2: the same code again resumes where it is now, the active subscription, saying when it was redeemed.
         await enterCode(page, code);
         await main.getByRole('button', { name: 'Submit' }).click();
-        await page.waitForURL(`${base}/subscriptions/${subscriptionId}`);
+        await page.waitForURL(`${base}/subscriptions/${subscriptionId}?again=1`);
         await activeHeading.waitFor();
+        await main.getByText(/^You redeemed this code on \d{1,2} \w+ \d{4}\.$/).waitFor();
       } finally {
         await closePage(page);
       }

@@ -6,12 +6,15 @@ import { catalogueOf, SOURCE_LOCALE, type MessageKey, type Translator } from './
 
 interface Pattern { key: MessageKey; regex: RegExp; names: string[] }
 
+/** "error.…", or a module's own "<prefix>.error.…" (each module adds its messages in its own block). */
+const ERROR_KEY = /^(?:[a-z]+\.)?error\./;
+
 let patterns: Pattern[] | undefined;
 
 function compile(): Pattern[] {
   const made: Pattern[] = [];
   for (const [key, text] of Object.entries(catalogueOf(SOURCE_LOCALE))) {
-    if (!key.startsWith('error.') || /,\s*(plural|select)/.test(text)) continue;
+    if (!ERROR_KEY.test(key) || /,\s*(plural|select)/.test(text)) continue;
     const names: string[] = [];
     const source = text.split(/(\{\s*[A-Za-z_]\w*\s*\})/).map((part) => {
       const name = /^\{\s*([A-Za-z_]\w*)\s*\}$/.exec(part)?.[1];

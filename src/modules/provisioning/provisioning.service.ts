@@ -375,10 +375,10 @@ export function createProvisioningService(deps: ProvisioningDeps) {
       if (!account) return;
       const { granted } = await credit.balance(db, subscription.id);
       const forMail: mails.SubscriptionForMail = {
-        id: subscription.id, offerName: subscription.name, endsAt: subscription.endsAt, failureReason: subscription.failureReason,
+        id: subscription.id, offer: subscription.offer, offerName: subscription.name, endsAt: subscription.endsAt, failureReason: subscription.failureReason,
         credit: { amount: granted, currency: subscription.currency },
       };
-      const to = { email: account.email, name: account.displayName };
+      const to = { email: account.email, name: account.displayName, locale: account.locale };
       if (notice.kind === 'activated') await mail.send(mails.subscriptionActive(config.publicUrl, to, forMail));
       else if (notice.kind === 'failed') await mail.send(mails.subscriptionFailed(config.publicUrl, to, forMail, notice.caseId));
       else if (notice.kind === 'operator-alert') {

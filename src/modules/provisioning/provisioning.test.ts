@@ -134,7 +134,7 @@ describeEachDatabase('built-in provisioner', (ctx) => {
     assert.equal(active.length, 1);
     assert.ok(active[0]!.text_body.includes(`${config.publicUrl.origin}/subscriptions/${subscriptionId}`));
     assert.ok(active[0]!.text_body.includes(`${config.publicUrl.origin}/portal`));
-    assert.match(active[0]!.text_body, /50\.00 USD/);
+    assert.match(active[0]!.text_body, /\$50\.00 of credit until/);
 
     const view = await app.inject({ method: 'GET', url: `/api/v1/subscriptions/${subscriptionId}`, headers: { cookie: account.cookie } });
     assert.equal(view.json().status, 'active');
@@ -142,6 +142,22 @@ describeEachDatabase('built-in provisioner', (ctx) => {
 
     await jobs.runDue();
     assert.equal((await mailsTo(app, account.email)).filter((m) => m.subject === ACTIVE_SUBJECT).length, 1, 'nothing is sent twice');
+  });
+
+  test('the "active" email is written in the language the recipient last used', async () => {
+    const { app, config } = ctx();
+    const { account, subscriptionId } = await signUp(app, config);
+    await app.services.db.updateTable('accounts').set({ locale: 'fi' }).where('id', '=', account.id).execute();
+    const jobs = worker(app);
+    await jobs.runDue();
+    builtinClock.advance(5000);
+    await jobs.runDue();
+    assert.equal((await subscriptionRow(app, subscriptionId)).status, 'active');
+    await jobs.runDue();
+    const mails = (await mailsTo(app, account.email)).filter((m) => m.subject === 'Tilauksesi on käytössä');
+    assert.equal(mails.length, 1);
+    assert.match(mails[0]!.text_body, /^Hei Ada Lovelace,/);
+    assert.match(mails[0]!.text_body, /Tilauksesi Workshop Pass on valmis käyttöön\. Siinä on 50,00\s\$ krediittiä/);
   });
 
   test('a cancelled subscription is not provisioned', async () => {

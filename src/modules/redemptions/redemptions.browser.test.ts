@@ -145,6 +145,57 @@ describe('redeeming in a real browser', { skip }, () => {
     }
   });
 
+  test('phone: Back after Activate shows the waiting pass; entering the code again says when it was redeemed', async () => {
+    const campaign = await createCampaignWithCodes(app, app.services.config, { name: 'Data Science Day', count: 2, countries: ['FI', 'SE'] });
+    const who = await createAccount(app, app.services.config, { email: uniqueEmail('back'), displayName: 'Katherine Johnson', passwordHash: await hashPassword(PASSWORD) });
+    const page = await openPage(browser);
+    try {
+      await page.goto(`${base}/redeem`);
+      await page.getByLabel('Country').selectOption('FI');
+      await page.getByRole('textbox', { name: 'Promo code' }).fill(campaign.codes[0]!);
+      await page.getByRole('button', { name: 'Submit' }).click();
+      await signIn(page, who.email);
+      await page.getByRole('button', { name: 'Activate' }).click();
+      await page.waitForURL(/\/activate\/[0-9a-f-]{36}$/);
+      const form = page.url();
+      assert.equal(await page.locator('[aria-current="step"] .steps__label').innerText(), 'Sign up');
+
+      // The browser's Back button: /redeem/confirm has nothing pending any more and sends to /redeem, which says what waits.
+      await page.goBack();
+      await page.getByText('A pass you redeemed is waiting for you').waitFor();
+      await visit(page, '10-back-pass-waiting');
+      await page.getByRole('link', { name: 'Continue with Data Science Day' }).click();
+      await page.waitForURL(form);
+
+      // Entering the same code again lands on the form, saying when.
+      await page.goto(`${base}/redeem`);
+      await page.getByLabel('Country').selectOption('FI');
+      await page.getByRole('textbox', { name: 'Promo code' }).fill(campaign.codes[0]!);
+      await page.getByRole('button', { name: 'Submit' }).click();
+      await page.getByText(/^You redeemed this code on \d{1,2} \w+ \d{4}\.$/).waitFor();
+      await visit(page, '11-redeemed-again');
+    } finally {
+      await closePage(page);
+    }
+  });
+
+  test('phone, in Finnish: a pass for other countries names them, in Finnish', async () => {
+    const campaign = await createCampaignWithCodes(app, app.services.config, { name: 'Pohjoismaiden passi', countries: ['SE', 'NO'] });
+    const page = await openPage(browser);
+    try {
+      await page.context().setExtraHTTPHeaders({ 'accept-language': 'fi' });
+      await page.goto(`${base}/redeem`);
+      await page.getByLabel('Maa').selectOption('FI');
+      await page.getByRole('textbox', { name: 'Kampanjakoodi' }).fill(campaign.codes[0]!);
+      await page.getByRole('button', { name: 'Jatka' }).click();
+      await page.locator('#field-country-error').waitFor();
+      assert.match(await page.locator('#field-country-error').innerText(), /Tämän passin voi lunastaa näissä maissa: (Ruotsi ja Norja|Norja ja Ruotsi)\./);
+      await visit(page, '12-country-refused-fi');
+    } finally {
+      await closePage(page);
+    }
+  });
+
   test('desktop: the confirm step', async () => {
     const campaign = await createCampaignWithCodes(app, app.services.config, { name: 'Research credits', creditAmount: 25_000, validityDays: 90 });
     const who = await createAccount(app, app.services.config, { email: uniqueEmail('lin'), displayName: 'Lin', passwordHash: await hashPassword(PASSWORD) });

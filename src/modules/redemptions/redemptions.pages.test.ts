@@ -121,7 +121,7 @@ describeEachDatabase('redeem pages', (ctx) => {
     await browser.get('/redeem');
     const again = await browser.post('/redeem', { country: 'FI', code: c.codes[0]! });
     assert.equal(again.statusCode, 303);
-    assert.equal(again.headers.location, `/activate/${redemption.id}`);
+    assert.equal(again.headers.location, `/activate/${redemption.id}?again=1`);
     const count = await ctx().app.services.db.selectFrom('redemptions').selectAll().where('account_id', '=', who.id).execute();
     assert.equal(count.length, 1);
   });
@@ -182,7 +182,7 @@ describeEachDatabase('redeem pages', (ctx) => {
     const browser = await signedInWithPendingCode(c.codes[0]!, holder.id);
     const resumed = await browser.get('/redeem/confirm');
     assert.equal(resumed.statusCode, 303);
-    assert.equal(resumed.headers.location, `/activate/${first.json().id}`);
+    assert.equal(resumed.headers.location, `/activate/${first.json().id}?again=1`);
   });
 
   test('someone else\'s code, signed in: already used, with a way to use another account', async () => {

@@ -21,7 +21,8 @@ import { usePageEnv, useT } from '../../web/page-env.ts';
 import { sendPage } from '../../web/render.ts';
 import type { Session } from '../sessions/sessions.service.ts';
 import { RedeemSteps, type RedeemStep } from './redeem-steps.tsx';
-import type { CodeCheck, RedemptionView } from './redemptions.service.ts';
+import type { CodeCheck, PassForActivation, RedemptionView } from './redemptions.service.ts';
+import type { Translator } from '../../i18n/catalogue.ts';
 import { SingleLineText } from '../../http/schemas.ts';
 
 const CONFIRM_PATH = '/redeem/confirm';
@@ -31,11 +32,15 @@ const RedeemQuery = Type.Object({ released: Type.Optional(SingleLineText({ maxLe
 const ConfirmQuery = Type.Object({ sent: Type.Optional(SingleLineText({ maxLength: 10 })) });
 const IdParams = Type.Object({ id: SingleLineText({ maxLength: 100 }) });
 
-/** Where a redemption continues: its activation form, or its subscription once activated. */
-export function nextStepOf(redemption: Pick<RedemptionView, 'id' | 'state' | 'subscriptionId'>): string {
-  return redemption.state === 'activated' && redemption.subscriptionId
+/**
+ * Where a redemption continues: its activation form, or its subscription once activated. `again`: the owner
+ * entered the code once more, and the page they land on says when they redeemed it.
+ */
+export function nextStepOf(redemption: Pick<RedemptionView, 'id' | 'state' | 'subscriptionId'>, options: { again?: boolean } = {}): string {
+  const path = redemption.state === 'activated' && redemption.subscriptionId
     ? `/subscriptions/${encodeURIComponent(redemption.subscriptionId)}`
     : `/activate/${encodeURIComponent(redemption.id)}`;
+  return options.again ? `${path}?again=1` : path;
 }
 
 /** FormRefusals that stay with the visitor: the pending code is kept, to try again later or with another account. */
@@ -89,7 +94,9 @@ export function redemptionPages(context: ModuleContext) {
       const ctx = await pages.pageContext(request, reply);
       const pending = pendingOf(ctx.session);
       const released = request.query.released === '1';
-      return sendPage(reply, <RedeemPage ctx={ctx} released={released} values={{
+      // Back from the activation form lands here: the pass redeemed a moment ago is waiting, and this says so.
+      const waiting = request.account ? await redemptions.awaitingActivation(request.account.id) : [];
+      return sendPage(reply, <RedeemPage ctx={ctx} released={released} waiting={waiting} values={{
         code: pending?.code ?? '', country: pending?.country ?? request.account?.country ?? '',
       }} />);
     });
@@ -107,7 +114,7 @@ export function redemptionPages(context: ModuleContext) {
         const checked = await redemptions.check(values, guesserOf(request));
         if (checked.redemption) {
           await clearPending(ctx.session);
-          return reply.redirect(nextStepOf(checked.redemption), 303);
+          return reply.redirect(nextStepOf(checked.redemption, { again: true }), 303);
         }
         await savePending(ctx.session, checked.code, checked.country);
         return reply.redirect(CONFIRM_PATH, 303);
@@ -139,7 +146,7 @@ export function redemptionPages(context: ModuleContext) {
       }
       if (checked.redemption) {
         await clearPending(ctx.session);
-        return reply.redirect(nextStepOf(checked.redemption), 303);
+        return reply.redirect(nextStepOf(checked.redemption, { again: true }), 303);
       }
       // Sign-in, sign-up and the emailed link come back here.
       if (!request.account || !request.account.emailVerified) await comeBackHere(ctx.session);
@@ -216,7 +223,21 @@ export function redemptionPages(context: ModuleContext) {
 // ---- refusals ----------------------------------------------------------------------------
 
 /** The fields a refusal shows beside; the ones no field can help with (waiting, a race) stand above the form. */
-const fieldErrorsOf = (refusal: FormRefusal | undefined): FieldErrors => refusal?.fields ?? {};
+function fieldErrorsOf(refusal: FormRefusal | undefined, i18n: Translator): FieldErrors {
+  const fields = { ...refusal?.fields };
+  const validIn = refusal ? validInText(refusal, i18n) : undefined;
+  if (validIn && fields.country) fields.country = `${fields.country} ${validIn}`;
+  return fields;
+}
+
+/** Where a pass refused for a country can be redeemed, named in the page's language. */
+function validInText(refusal: FormRefusal, i18n: Translator): string | undefined {
+  const codes = refusal.code === 'country_not_eligible' ? refusal.extra.eligibleCountries : undefined;
+  if (!Array.isArray(codes) || codes.length === 0) return undefined;
+  const names = codes.filter((c): c is string => typeof c === 'string').map((c) => i18n.country(c));
+  const countries = new Intl.ListFormat(i18n.locale, { type: 'conjunction' }).format(names);
+  return i18n.t('subs.redeem.validIn', { count: names.length, countries });
+}
 
 // ---- pages -------------------------------------------------------------------------------
 
@@ -231,15 +252,19 @@ function Page(props: { ctx: PageContext; title: string; step: RedeemStep; childr
 
 function RedeemPage(props: {
   ctx: PageContext; values: { code: string; country: string }; errors?: FieldErrors; refusal?: FormRefusal; released?: boolean;
+  /** Passes this account redeemed and has not activated yet. */
+  waiting?: PassForActivation[];
 }) {
   const { ctx, values, refusal } = props;
-  const { t } = useT();
-  const errors = { ...props.errors, ...fieldErrorsOf(refusal) };
+  const i18n = useT();
+  const { t } = i18n;
+  const errors = { ...props.errors, ...fieldErrorsOf(refusal, i18n) };
   return (
     <Page ctx={ctx} title={t('redeem.title')} step="code">
       <h1>{t('redeem.title')}</h1>
       <p class="lead">{t('redeem.lead')}</p>
       {props.released ? <Alert kind="success" title={t('redeem.released.title')}>{t('redeem.released.text')}</Alert> : null}
+      {props.waiting && props.waiting.length > 0 ? <WaitingPasses passes={props.waiting} /> : null}
       <FormErrorSummary errors={errors} />
       {refusal?.code === 'too_many_attempts' ? <Alert kind="error" title={t('redeem.wait')}>{refusal.message}</Alert> : null}
       {refusal?.code === 'conflict' ? <Alert kind="error">{refusal.message}</Alert> : null}
@@ -257,6 +282,24 @@ function RedeemPage(props: {
         </Form>
       </Card>
     </Page>
+  );
+}
+
+function WaitingPasses(props: { passes: PassForActivation[] }) {
+  const i18n = useT();
+  const { t } = i18n;
+  return (
+    <Alert kind="info" title={t('subs.redeem.waiting.title')}>
+      <ul class="redeem-waiting">
+        {props.passes.map((pass) => (
+          <li>
+            {t('subs.redeem.waiting.item', { name: pass.campaign.name, date: i18n.date(pass.redeemedAt) })}{' '}
+            <a href={`/activate/${encodeURIComponent(pass.redemptionId)}`}>{t('subs.add.continue', { name: pass.campaign.name })}</a>
+          </li>
+        ))}
+      </ul>
+      <p>{t('subs.redeem.waiting.text')}</p>
+    </Alert>
   );
 }
 
@@ -364,13 +407,15 @@ function ConfirmPage(props: { ctx: PageContext; pass: CodeCheck; account: NonNul
 
 function RefusedPage(props: { ctx: PageContext; refusal: FormRefusal; signedIn: boolean; title?: string }) {
   const { refusal } = props;
-  const { t } = useT();
+  const i18n = useT();
+  const { t } = i18n;
   const wait = refusal.code === 'too_many_attempts' || refusal.code === 'campaign_paused';
+  const validIn = validInText(refusal, i18n);
   const title = props.title ?? (wait ? t('redeem.refused.later') : t('redeem.refused.title'));
   return (
     <Page ctx={props.ctx} title={title} step="confirm">
       <h1>{title}</h1>
-      <Alert kind="error">{refusal.message}</Alert>
+      <Alert kind="error">{validIn ? `${refusal.message} ${validIn}` : refusal.message}</Alert>
       {refusal.code === 'pass_limit_reached' || refusal.code === 'code_already_used' ? (
         <p>{t('redeem.refused.otherAccount')}</p>
       ) : null}

@@ -115,6 +115,56 @@ describe('activation, status and portal in a real browser', { skip }, () => {
     }
   });
 
+  test('in Finnish: every problem of the form at once, the live status in Finnish, the portal', async () => {
+    const account = await createAccount(app, config, { displayName: 'Aino Virtanen', country: 'FI' });
+    const pass = await createPass(app, account, { name: 'Pilvityöpaja', credit: 15000, currency: 'EUR', days: 30, country: 'FI' });
+    const context = await contextAs(browser, server, account);
+    await context.setExtraHTTPHeaders({ 'accept-language': 'fi' });
+    const page = await context.newPage();
+    try {
+      await page.goto(`${base}/activate/${pass.redemptionId}`);
+      await page.getByRole('heading', { name: 'Ota tilauksesi käyttöön' }).waitFor();
+      assert.equal(await page.locator('[aria-current="step"] .steps__label').innerText(), 'Rekisteröidy');
+      assert.ok(await page.getByText('30 päivää aktivoinnista').isVisible());
+      await look(page, 'fi-01-activate');
+
+      await page.getByLabel('Sähköposti').fill('toinen@example.test');
+      await page.getByLabel('Maa').selectOption('SE');
+      await page.getByLabel('Puhelin').fill('soita');
+      await page.getByRole('button', { name: 'Rekisteröidy' }).click();
+      await page.locator('#field-phone-error').waitFor();
+      assert.match(await page.locator('#field-phone-error').innerText(), /Kirjoita puhelinnumero, jossa on 6–15 numeroa/);
+      assert.match(await page.locator('#field-email-error').innerText(), /Käytä sen tilin sähköpostiosoitetta/);
+      assert.match(await page.locator('#field-country-error').innerText(), /Valitse maa, johon tämä passi lunastettiin: Suomi\./);
+      await look(page, 'fi-02-activate-errors');
+      await page.setViewportSize(desktopViewport);
+      await look(page, 'fi-02-activate-errors-desktop');
+      await page.setViewportSize({ width: 390, height: 844 });
+
+      await page.getByLabel('Sähköposti').fill(account.email);
+      await page.getByLabel('Maa').selectOption('FI');
+      await page.getByLabel('Puhelin').fill('+358 40 123 4567');
+      await page.getByRole('button', { name: 'Rekisteröidy' }).click();
+      await page.waitForURL(/\/subscriptions\/[0-9a-f-]{36}$/);
+      const id = page.url().split('/').pop()!;
+      await page.getByRole('heading', { name: 'Tilaustasi otetaan käyttöön…' }).waitFor();
+      while (app.services.subscriptionEvents.listenerCount(id) === 0) await page.waitForTimeout(20);
+      await moveSubscription(app, id, { to: 'provisioning' });
+      await page.getByText('Tilaustasi luodaan pilvialustalla').waitFor();
+      await look(page, 'fi-03-status-provisioning');
+      await moveSubscription(app, id, { to: 'active', externalId: 'pilvi-7f3a' });
+      await page.getByRole('heading', { name: 'Tilauksesi on käytössä' }).waitFor();
+      await look(page, 'fi-04-status-active');
+      await page.getByRole('link', { name: 'Siirry portaaliin' }).click();
+      await page.getByRole('heading', { name: 'Pilvityöpaja' }).waitFor();
+      await look(page, 'fi-05-portal');
+      await page.setViewportSize(desktopViewport);
+      await screenshot(page, 'subscriptions-fi-06-portal-desktop');
+    } finally {
+      await context.close();
+    }
+  });
+
   test('with the real worker: Sign up, and the status page turns active on its own', async () => {
     const account = await createAccount(app, config, { displayName: 'Grace Hopper', country: 'FI' });
     const pass = await createPass(app, account, { name: 'Hackathon Pass', credit: 5000 });

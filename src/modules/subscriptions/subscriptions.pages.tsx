@@ -15,7 +15,10 @@ import {
   Actions, Alert, Badge, Button, Card, CountrySelect, Form, FormErrorSummary, LinkButton, Money, Steps, TextField,
   type FieldErrors,
 } from '../../web/components.tsx';
-import { countryName } from '../../lib/countries.ts';
+import { SOURCE_LOCALE, type MessageKey, type Translator } from '../../i18n/catalogue.ts';
+import { errorMessageOf } from '../../i18n/error-text.ts';
+import { DomainError, type FieldError } from '../../lib/errors.ts';
+import { richText } from '../../web/rich-text.tsx';
 import { HelpLink } from '../../web/help-links.tsx';
 import { Layout } from '../../web/layout.tsx';
 import { useT } from '../../web/page-env.ts';
@@ -30,7 +33,7 @@ import type { ActivationRequest, Offer, PassForActivation, SubscriptionView } fr
 import { SingleLineText } from '../../http/schemas.ts';
 
 const PROFILE_FIELDS: readonly ProfileField[] = ['firstName', 'lastName', 'email', 'country', 'phone', 'company', 'addressLine', 'city', 'postalCode'];
-const SETUP_STEPS = ['Signed up', 'Setting up', 'Ready'] as const;
+const SETUP_STEPS: readonly MessageKey[] = ['subs.setup.signedUp', 'subs.setup.settingUp', 'subs.setup.ready'];
 const cancellable = (status: SubscriptionStatus) => allows('cancellation', status);
 /** The service names profile fields `profile.<field>`; the form names them `<field>`. */
 const PROFILE_PATHS = Object.fromEntries(PROFILE_FIELDS.map((field) => [`profile.${field}`, field]));
@@ -41,6 +44,8 @@ const FORM_MAX_LENGTH = 2000;
 const hidden = { hide: true } as const;
 const IdParams = Type.Object({ id: SingleLineText({ maxLength: 100 }) });
 const RedemptionParams = Type.Object({ redemptionId: SingleLineText({ maxLength: 100 }) });
+/** `again=1`: the owner entered this pass's code again, and the page says when they redeemed it. */
+const AgainQuery = Type.Object({ again: Type.Optional(SingleLineText({ maxLength: 10 })) });
 const ActivationForm = formBody(['idempotencyKey', ...PROFILE_FIELDS], FORM_MAX_LENGTH);
 type ActivationFormBody = Static<typeof ActivationForm>;
 
@@ -53,17 +58,18 @@ export async function subscriptionPages(app: FastifyInstance, context: ModuleCon
 
   // ---- activating a pass ---------------------------------------------------------------
 
-  pages.get('/activate/:redemptionId', { schema: { ...hidden, params: RedemptionParams } }, async (request, reply) => {
+  pages.get('/activate/:redemptionId', { schema: { ...hidden, params: RedemptionParams, querystring: AgainQuery } }, async (request, reply) => {
     const account = await signedIn(request, reply);
     if (!account) return reply;
     const pass = await subscriptions.passForActivation(account.id, request.params.redemptionId);
-    if (pass.subscriptionId) return reply.redirect(statusPath(pass.subscriptionId), 303);
+    const again = request.query.again === '1';
+    if (pass.subscriptionId) return reply.redirect(`${statusPath(pass.subscriptionId)}${again ? '?again=1' : ''}`, 303);
     const ctx = await context.pages.pageContext(request, reply);
     if (pass.state === 'released') return sendPage(reply, <ReleasedPage ctx={ctx} />, 409);
     // Coming back (browser back button) asks again, and an activated pass then goes to its status page.
     reply.header('cache-control', 'no-store');
     return sendPage(reply, (
-      <ActivatePassPage ctx={ctx} pass={pass} account={account} values={prefill(account, pass.country)} idempotencyKey={randomUUID()} />
+      <ActivatePassPage ctx={ctx} pass={pass} account={account} values={prefill(account, pass.country)} idempotencyKey={randomUUID()} redeemedAgain={again} />
     ));
   });
 
@@ -73,7 +79,7 @@ export async function subscriptionPages(app: FastifyInstance, context: ModuleCon
     const pass = await subscriptions.passForActivation(account.id, request.params.redemptionId);
     const values = profileValues(request.body);
     const activation: ActivationRequest = { offer: 'pass', redemptionId: pass.redemptionId, profile: values };
-    return submitActivation(request, reply, account, request.body, activation, (ctx, errors, key, status) => (
+    return submitActivation(request, reply, account, request.body, activation, pass.country, (ctx, errors, key, status) => (
       sendPage(reply, <ActivatePassPage ctx={ctx} pass={pass} account={account} values={values} idempotencyKey={key} errors={errors} />, status)
     ));
   });
@@ -99,7 +105,7 @@ export async function subscriptionPages(app: FastifyInstance, context: ModuleCon
     const trial = await offerOf(account, 'free-trial');
     if (!trial) return reply.redirect('/portal/add', 303);
     const values = profileValues(request.body);
-    return submitActivation(request, reply, account, request.body, { offer: 'free-trial', profile: values }, (ctx, errors, key, status) => (
+    return submitActivation(request, reply, account, request.body, { offer: 'free-trial', profile: values }, account.country, (ctx, errors, key, status) => (
       sendPage(reply, <TrialPage ctx={ctx} offer={trial} account={account} values={values} idempotencyKey={key} errors={errors} />, status)
     ));
   });
@@ -108,7 +114,9 @@ export async function subscriptionPages(app: FastifyInstance, context: ModuleCon
 
   /** Sign up: the subscription, or the form again with each error next to its field and the input kept. */
   async function submitActivation(
-    request: FastifyRequest, reply: FastifyReply, account: AccountView, form: ActivationFormBody, activation: ActivationRequest, render: RenderForm,
+    request: FastifyRequest, reply: FastifyReply, account: AccountView, form: ActivationFormBody, activation: ActivationRequest,
+    /** The country the profile must name: the pass's, or the account's for the trial. */
+    country: string, render: RenderForm,
   ) {
     const key = formValue(form, 'idempotencyKey').trim() || randomUUID();
     try {
@@ -126,7 +134,7 @@ export async function subscriptionPages(app: FastifyInstance, context: ModuleCon
       }
       const ctx = await context.pages.pageContext(request, reply);
       // A failed sign-up stored nothing, so the same key is safe to send again with corrected details.
-      return render(ctx, profileErrors(refusal), key, refusal.status);
+      return render(ctx, profileErrors(error, refusal, request.pageEnv.i18n, country), key, refusal.status);
     }
   }
 
@@ -137,7 +145,7 @@ export async function subscriptionPages(app: FastifyInstance, context: ModuleCon
 
   // ---- the status page ----------------------------------------------------------------------
 
-  pages.get('/subscriptions/:id', { schema: { ...hidden, params: IdParams } }, async (request, reply) => {
+  pages.get('/subscriptions/:id', { schema: { ...hidden, params: IdParams, querystring: AgainQuery } }, async (request, reply) => {
     const account = await signedIn(request, reply);
     if (!account) return reply;
     const subscription = await subscriptions.get(account.id, request.params.id);
@@ -150,7 +158,9 @@ export async function subscriptionPages(app: FastifyInstance, context: ModuleCon
     const usage = hasCredit ? { byDay: byDay.series, byMeter: byMeter.series, now: context.services.clock.now() } : undefined;
     const { consoleUrlTemplate } = await settings.branding();
     const consoleUrl = subscription.status === 'active' ? consoleUrlOf(consoleUrlTemplate, subscription.externalId) : null;
-    return sendPage(reply, <StatusPage ctx={ctx} subscription={subscription} email={account.email} usage={usage} consoleUrl={consoleUrl} />);
+    const redeemedAt = request.query.again === '1' && subscription.redemptionId
+      ? (await subscriptions.passForActivation(account.id, subscription.redemptionId)).redeemedAt : undefined;
+    return sendPage(reply, <StatusPage ctx={ctx} subscription={subscription} email={account.email} usage={usage} consoleUrl={consoleUrl} redeemedAt={redeemedAt} />);
   });
 
   pages.get('/subscriptions/:id/cancel', { schema: { ...hidden, params: IdParams } }, async (request, reply) => {
@@ -206,69 +216,89 @@ function profileValues(body: ActivationFormBody): ProfileValues {
   return values;
 }
 
-/** The refusal beside the profile fields it names, or over the whole form when it names none of them. */
-function profileErrors(refusal: FormRefusal): FieldErrors {
+/** What a field is called inside an error message ("Shorten the first name …"). */
+const FIELD_NAMES: Record<ProfileField, MessageKey> = {
+  firstName: 'subs.field.firstName', lastName: 'subs.field.lastName', email: 'subs.field.email', country: 'subs.field.country',
+  phone: 'subs.field.phone', company: 'subs.field.company', addressLine: 'subs.field.addressLine', city: 'subs.field.city',
+  postalCode: 'subs.field.postalCode',
+};
+
+/**
+ * The refusal beside the profile fields it names, or over the whole form when it names none of them. The
+ * service words them in English with English names in them (a field, a country); here they are put in the
+ * page's language, names included.
+ */
+function profileErrors(error: unknown, refusal: FormRefusal, i18n: Translator, expectedCountry: string): FieldErrors {
   const errors: FieldErrors = {};
   for (const field of PROFILE_FIELDS) if (refusal.fields[field]) errors[field] = refusal.fields[field];
+  if (i18n.locale !== SOURCE_LOCALE && error instanceof DomainError) {
+    for (const e of (error.extra.errors as FieldError[] | undefined) ?? []) {
+      const field = PROFILE_PATHS[e.path];
+      const known = field ? errorMessageOf(e.message) : undefined;
+      if (!field || !known) continue;
+      if ('label' in known.values) errors[field] = i18n.t(known.key, { ...known.values, label: i18n.t(FIELD_NAMES[field]) });
+      else if ('country' in known.values) errors[field] = i18n.t(known.key, { ...known.values, country: i18n.country(expectedCountry) });
+    }
+  }
   if (Object.keys(errors).length === 0) errors.form = refusal.message;
   return errors;
 }
 
 // ---- words ------------------------------------------------------------------------------------
 
-const dateFormat = new Intl.DateTimeFormat('en-GB', { dateStyle: 'long', timeZone: 'UTC' });
-
 function DateText(props: { value: string }) {
-  return <time datetime={props.value}>{dateFormat.format(new Date(props.value))}</time>;
+  return <time datetime={props.value}>{useT().date(props.value)}</time>;
 }
 
-const days = (n: number) => (n === 1 ? '1 day' : `${n} days`);
+/** What a subscription is called: its campaign's name, or the free trial in the page's language. */
+const nameOf = (i18n: Translator, s: Pick<SubscriptionView, 'offer' | 'name'>) => (s.offer === 'free-trial' ? i18n.t('subs.offer.trial') : s.name);
 
 interface StatusWords {
   title: string;
   detail: string;
 }
 
+const STATUS_WORDS: Record<SubscriptionStatus, { title: MessageKey; detail: MessageKey }> = {
+  pending: { title: 'subs.status.settingUp.title', detail: 'subs.status.pending.detail' },
+  provisioning: { title: 'subs.status.settingUp.title', detail: 'subs.status.provisioning.detail' },
+  active: { title: 'subs.status.active.title', detail: 'subs.status.active.detail' },
+  failed: { title: 'subs.status.failed.title', detail: 'subs.status.failed.detail' },
+  cancelled: { title: 'subs.status.cancelled.title', detail: 'subs.status.cancelled.detail' },
+  disabled: { title: 'subs.status.disabled.title', detail: 'subs.status.disabled.detail' },
+  expired: { title: 'subs.status.expired.title', detail: 'subs.status.expired.detail' },
+  deleted: { title: 'subs.status.deleted.title', detail: 'subs.status.deleted.detail' },
+};
+
 /** The status in words, as the status page and the portal say it. */
-export function statusWords(status: SubscriptionStatus): StatusWords {
-  switch (status) {
-    case 'pending':
-      return { title: 'Setting up your subscription…', detail: 'We have your sign-up and are starting to create your subscription.' };
-    case 'provisioning':
-      return { title: 'Setting up your subscription…', detail: 'Your subscription is being created on the cloud platform. This usually takes a minute or two.' };
-    case 'active':
-      return { title: 'Your subscription is active', detail: 'Everything is ready. Your credit is waiting for you in the portal.' };
-    case 'failed':
-      return { title: 'Setup failed — we opened a support case', detail: 'We could not create your subscription. Our support team has been told and will get back to you by email. Your pass and its credit are kept.' };
-    case 'cancelled':
-      return { title: 'This subscription is cancelled', detail: 'It was cancelled and its credit can no longer be used.' };
-    case 'disabled':
-      return { title: 'This subscription is disabled', detail: 'Its credit ran out or its end date passed.' };
-    case 'expired':
-      return { title: 'This subscription has ended', detail: 'Its end date has passed.' };
-    case 'deleted':
-      return { title: 'This subscription was deleted', detail: 'It ended and its resources were removed.' };
-  }
+export function statusWords(i18n: Translator, status: SubscriptionStatus): StatusWords {
+  const words = STATUS_WORDS[status];
+  return { title: i18n.t(words.title), detail: i18n.t(words.detail) };
 }
 
-const statusLabel: Record<SubscriptionStatus, string> = {
-  pending: 'Setting up', provisioning: 'Setting up', active: 'Active', failed: 'Setup failed', cancelled: 'Cancelled',
-  disabled: 'Disabled', expired: 'Ended', deleted: 'Deleted',
+const STATUS_LABELS: Record<SubscriptionStatus, MessageKey> = {
+  pending: 'subs.label.settingUp', provisioning: 'subs.label.settingUp', active: 'subs.label.active', failed: 'subs.label.failed',
+  cancelled: 'subs.label.cancelled', disabled: 'subs.label.disabled', expired: 'subs.label.expired', deleted: 'subs.label.deleted',
 };
+
+function StatusBadge(props: { status: SubscriptionStatus }) {
+  return <Badge status={props.status} label={useT().t(STATUS_LABELS[props.status])} />;
+}
 
 // ---- pages: activation --------------------------------------------------------------------------
 
 function PassSummary(props: { pass: PassForActivation }) {
   const { campaign } = props.pass;
+  const i18n = useT();
+  const { t } = i18n;
   return (
     <section class="pass-summary" aria-labelledby="pass-summary-title">
-      <p class="pass-summary__eyebrow">Your pass</p>
+      <p class="pass-summary__eyebrow">{t('pass.eyebrow')}</p>
       <h2 class="pass-summary__name" id="pass-summary-title">{campaign.name}</h2>
-      <p class="pass-summary__credit"><Money {...campaign.credit} /> <span>credit</span></p>
+      <p class="pass-summary__credit"><Money {...campaign.credit} /> <span>{t('pass.credit')}</span></p>
       <dl class="pass-summary__facts">
-        <div><dt>Valid for</dt><dd>{days(campaign.validityDays)} after setup</dd></div>
-        <div><dt>Country</dt><dd>{countryName(props.pass.country)}</dd></div>
-        <div><dt>Promo code</dt><dd class="mono">•••• {props.pass.codeLast4}</dd></div>
+        <div><dt>{t('pass.validFor')}</dt><dd>{t('pass.validity', { days: campaign.validityDays })}</dd></div>
+        <div><dt>{t('form.country')}</dt><dd>{i18n.country(props.pass.country)}</dd></div>
+        <div><dt>{t('redeem.code.label')}</dt><dd class="mono">•••• {props.pass.codeLast4}</dd></div>
       </dl>
     </section>
   );
@@ -286,65 +316,80 @@ interface ProfileFormProps {
 
 function ProfileForm(props: ProfileFormProps) {
   const { values, account } = props;
+  const i18n = useT();
+  const { t } = i18n;
   const errors = props.errors ?? {};
   const { form: formError, ...fieldErrors } = errors;
   return (
     <>
       {account.emailVerified ? null : (
-        <Alert kind="info" title="Confirm your email address first">
-          <p>Open the link we emailed to <strong class="break-anywhere">{account.email}</strong>, then come back to this page to sign up.</p>
+        <Alert kind="info" title={t('subs.form.verifyFirst.title')}>
+          <p>{richText(i18n, 'subs.form.verifyFirst.text', { email: <strong class="break-anywhere">{account.email}</strong> })}</p>
         </Alert>
       )}
       <FormErrorSummary errors={fieldErrors} />
-      {formError ? <Alert kind="error" title="This did not work">{formError}</Alert> : null}
+      {formError ? <Alert kind="error" title={t('people.refused')}>{formError}</Alert> : null}
       {formError || Object.values(fieldErrors).some(Boolean) ? <HelpLink slug="activate" anchor="match" label="help.link.activation" /> : null}
-      <Form action={props.action} csrfToken={props.ctx.csrfToken} aria-label="Your details" class="profile-form">
+      <Form action={props.action} csrfToken={props.ctx.csrfToken} aria-label={t('subs.form.label')} class="profile-form">
         <input type="hidden" name="idempotencyKey" value={props.idempotencyKey} />
         <div class="profile-form__names">
-          <TextField name="firstName" label="First name" value={values.firstName} error={errors.firstName} required autocomplete="given-name" maxLength={100} />
-          <TextField name="lastName" label="Last name" value={values.lastName} error={errors.lastName} required autocomplete="family-name" maxLength={100} />
+          <TextField name="firstName" label={t('subs.form.firstName')} value={values.firstName} error={errors.firstName} required autocomplete="given-name" maxLength={100} />
+          <TextField name="lastName" label={t('subs.form.lastName')} value={values.lastName} error={errors.lastName} required autocomplete="family-name" maxLength={100} />
         </div>
         <TextField
-          name="email" label="Email" type="email" value={values.email} error={errors.email} required autocomplete="email"
+          name="email" label={t('subs.form.email')} type="email" value={values.email} error={errors.email} required autocomplete="email"
           spellcheck={false} autoCapitalize="off" maxLength={254}
-          hint={<>Must be your account's email address: <span class="break-anywhere">{account.email}</span></>}
+          hint={<>{richText(i18n, 'subs.form.email.hint', { email: <span class="break-anywhere">{account.email}</span> })}</>}
         />
         <CountrySelect value={values.country} error={errors.country} required hint={props.countryHint} />
         <TextField
-          name="phone" label="Phone" type="tel" value={values.phone} error={errors.phone} required autocomplete="tel" inputMode="tel"
-          maxLength={32} hint="Include the country code, for example +358 40 123 4567."
+          name="phone" label={t('subs.form.phone')} type="tel" value={values.phone} error={errors.phone} required autocomplete="tel" inputMode="tel"
+          maxLength={32} hint={t('subs.form.phone.hint')}
         />
         <fieldset class="profile-form__optional">
-          <legend>Company and address <span class="muted">(optional)</span></legend>
+          <legend>{t('subs.form.optionalGroup')} <span class="muted">{t('subs.form.optional')}</span></legend>
           <div class="form profile-form__group">
-            <TextField name="company" label="Company (optional)" value={values.company} error={errors.company} autocomplete="organization" maxLength={200} />
-            <TextField name="addressLine" label="Address (optional)" value={values.addressLine} error={errors.addressLine} autocomplete="street-address" maxLength={200} />
+            <TextField name="company" label={t('subs.form.company')} value={values.company} error={errors.company} autocomplete="organization" maxLength={200} />
+            <TextField name="addressLine" label={t('subs.form.addressLine')} value={values.addressLine} error={errors.addressLine} autocomplete="street-address" maxLength={200} />
             <div class="profile-form__names">
-              <TextField name="city" label="City (optional)" value={values.city} error={errors.city} autocomplete="address-level2" maxLength={100} />
-              <TextField name="postalCode" label="Postal code (optional)" value={values.postalCode} error={errors.postalCode} autocomplete="postal-code" maxLength={20} />
+              <TextField name="city" label={t('subs.form.city')} value={values.city} error={errors.city} autocomplete="address-level2" maxLength={100} />
+              <TextField name="postalCode" label={t('subs.form.postalCode')} value={values.postalCode} error={errors.postalCode} autocomplete="postal-code" maxLength={20} />
             </div>
           </div>
         </fieldset>
-        <p class="small muted">No payment method is needed. Sign up creates your subscription; you can follow its progress on the next page.</p>
-        <Button>Sign up</Button>
+        <p class="small muted">{t('subs.form.noPayment')}</p>
+        <Button>{t('subs.form.signUp')}</Button>
       </Form>
     </>
   );
 }
 
-function ActivatePassPage(props: { ctx: PageContext; pass: PassForActivation; account: AccountView; values: ProfileValues; idempotencyKey: string; errors?: FieldErrors }) {
+/** "You redeemed this code on …": said where the owner lands after entering their own code again. */
+function RedeemedAgain(props: { redeemedAt: string }) {
+  const i18n = useT();
+  return <Alert kind="info" title={i18n.t('subs.status.redeemedOn', { date: i18n.date(props.redeemedAt) })} />;
+}
+
+function ActivatePassPage(props: {
+  ctx: PageContext; pass: PassForActivation; account: AccountView; values: ProfileValues; idempotencyKey: string; errors?: FieldErrors;
+  /** Set when the owner entered this pass's code again. */
+  redeemedAgain?: boolean;
+}) {
   const { pass } = props;
+  const i18n = useT();
+  const { t } = i18n;
   return (
-    <Layout title="Activate your subscription" account={props.ctx.account} csrfToken={props.ctx.csrfToken}>
+    <Layout title={t('subs.activate.title')} account={props.ctx.account} csrfToken={props.ctx.csrfToken}>
       <RedeemSteps current="activate" />
-      <h1>Activate your subscription</h1>
-      <p class="lead">Your promo code is redeemed. Fill in your details to create the subscription.</p>
+      <h1>{t('subs.activate.title')}</h1>
+      {props.redeemedAgain ? <RedeemedAgain redeemedAt={pass.redeemedAt} /> : null}
+      <p class="lead">{t('subs.activate.lead')}</p>
       <PassSummary pass={pass} />
-      <Card title="Your details">
+      <Card title={t('subs.form.label')}>
         <ProfileForm
           ctx={props.ctx} action={`/activate/${encodeURIComponent(pass.redemptionId)}`} account={props.account}
           values={props.values} idempotencyKey={props.idempotencyKey} errors={props.errors}
-          countryHint={`This pass was redeemed for ${countryName(pass.country)}.`}
+          countryHint={t('subs.activate.countryHint', { country: i18n.country(pass.country) })}
         />
       </Card>
     </Layout>
@@ -353,18 +398,20 @@ function ActivatePassPage(props: { ctx: PageContext; pass: PassForActivation; ac
 
 function TrialPage(props: { ctx: PageContext; offer: Offer; account: AccountView; values: ProfileValues; idempotencyKey: string; errors?: FieldErrors }) {
   const { offer } = props;
+  const i18n = useT();
+  const { t } = i18n;
   return (
-    <Layout title="Start your free trial" account={props.ctx.account} csrfToken={props.ctx.csrfToken}>
-      <p class="breadcrumb"><a href="/portal/add">← Add subscription</a></p>
-      <h1>Start your free trial</h1>
-      <p class="lead">
-        {offer.credit ? <><Money {...offer.credit} /> of credit for {days(offer.days ?? 0)}</> : null}, once per account. No payment method is needed.
-      </p>
-      <Card title="Your details">
+    <Layout title={t('subs.trial.title')} account={props.ctx.account} csrfToken={props.ctx.csrfToken}>
+      <p class="breadcrumb"><a href="/portal/add">← {t('subs.portal.add')}</a></p>
+      <h1>{t('subs.trial.title')}</h1>
+      {offer.credit ? (
+        <p class="lead">{richText(i18n, 'subs.trial.lead', { credit: <Money {...offer.credit} /> }, { days: offer.days ?? 0 })}</p>
+      ) : null}
+      <Card title={t('subs.form.label')}>
         <ProfileForm
           ctx={props.ctx} action="/portal/trial" account={props.account} values={props.values}
           idempotencyKey={props.idempotencyKey} errors={props.errors}
-          countryHint={`The country of your account: ${countryName(props.account.country)}.`}
+          countryHint={t('subs.trial.countryHint', { country: i18n.country(props.account.country) })}
         />
       </Card>
     </Layout>
@@ -372,13 +419,14 @@ function TrialPage(props: { ctx: PageContext; offer: Offer; account: AccountView
 }
 
 function ReleasedPage(props: { ctx: PageContext }) {
+  const { t } = useT();
   return (
-    <Layout title="This pass was released" account={props.ctx.account} csrfToken={props.ctx.csrfToken}>
-      <h1>This pass was released</h1>
-      <p>It is no longer bound to your account, so it cannot be activated here. If you still have the promo code, redeem it again.</p>
+    <Layout title={t('subs.released.title')} account={props.ctx.account} csrfToken={props.ctx.csrfToken}>
+      <h1>{t('subs.released.title')}</h1>
+      <p>{t('subs.released.text')}</p>
       <Actions>
-        <LinkButton href="/redeem">Enter a promo code</LinkButton>
-        <LinkButton href="/portal" kind="secondary">Your subscriptions</LinkButton>
+        <LinkButton href="/redeem">{t('subs.enterCode')}</LinkButton>
+        <LinkButton href="/portal" kind="secondary">{t('subs.yourSubscriptions')}</LinkButton>
       </Actions>
     </Layout>
   );
@@ -395,20 +443,26 @@ function StatusPage(props: {
   ctx: PageContext; subscription: SubscriptionView; email: string; consoleUrl: string | null;
   /** Once it has started: its usage, for the credit panel. */
   usage?: { byDay: UsagePoint[]; byMeter: UsagePoint[]; now: Date };
+  /** When its owner entered its pass's code again: the day they redeemed it. */
+  redeemedAt?: string;
 }) {
-  const { t } = useT();
+  const i18n = useT();
+  const { t } = i18n;
   const { subscription } = props;
-  const words = statusWords(subscription.status);
+  const words = statusWords(i18n, subscription.status);
   const settingUp = !TERMINAL_STATUSES.has(subscription.status);
   const showSteps = settingUp || subscription.status === 'active';
   return (
     <Layout title={words.title} account={props.ctx.account} csrfToken={props.ctx.csrfToken}>
       {/* Without JavaScript the page refreshes itself while setup runs; with it, status.js listens for changes instead. */}
       {settingUp ? <noscript><meta http-equiv="refresh" content="3" /></noscript> : null}
-      <p class="breadcrumb"><a href="/portal">← Your subscriptions</a></p>
+      <p class="breadcrumb"><a href="/portal">← {t('subs.yourSubscriptions')}</a></p>
+      {props.redeemedAt ? <RedeemedAgain redeemedAt={props.redeemedAt} /> : null}
       <section
         class={`status-panel status-panel--${subscription.status}`}
         data-subscription-id={subscription.id} data-status={subscription.status} aria-labelledby="status-title"
+        // status.js shows these as setup moves on, in the page's language.
+        data-detail-pending={t('subs.status.pending.detail')} data-detail-provisioning={t('subs.status.provisioning.detail')}
       >
         <div class="status-panel__icon" aria-hidden="true">{settingUp ? <span class="status-spinner" /> : statusIcon(subscription.status)}</div>
         <div class="status-panel__text" aria-live="polite">
@@ -416,32 +470,32 @@ function StatusPage(props: {
           <p class="status-panel__detail" data-status-detail>{words.detail}</p>
         </div>
       </section>
-      {showSteps ? <Steps steps={SETUP_STEPS} current={setupStep(subscription.status)} label="Setting up your subscription" /> : null}
+      {showSteps ? <Steps steps={SETUP_STEPS.map((key) => t(key))} current={setupStep(subscription.status)} label={t('subs.setup.label')} /> : null}
       {settingUp ? (
-        <Alert kind="info" title="You can leave this page">
-          <p>Setup carries on without you: refresh, close or come back whenever you like. We will email <strong class="break-anywhere">{props.email}</strong> when your subscription is ready.</p>
+        <Alert kind="info" title={t('subs.status.leave.title')}>
+          <p>{richText(i18n, 'subs.status.leave.text', { email: <strong class="break-anywhere">{props.email}</strong> })}</p>
         </Alert>
       ) : null}
       {subscription.status === 'active' ? (
         <Actions>
-          <LinkButton href="/portal">Go to portal</LinkButton>
+          <LinkButton href="/portal">{t('subs.status.goToPortal')}</LinkButton>
           {props.consoleUrl ? <LinkButton href={props.consoleUrl} kind="secondary">{t('people.portal.openConsole')}</LinkButton> : null}
         </Actions>
       ) : null}
       {subscription.status === 'failed' ? (
         <Actions>
-          <LinkButton href="/support">Your support cases</LinkButton>
-          <LinkButton href="/portal" kind="secondary">Your subscriptions</LinkButton>
+          <LinkButton href="/support">{t('subs.status.supportCases')}</LinkButton>
+          <LinkButton href="/portal" kind="secondary">{t('subs.yourSubscriptions')}</LinkButton>
         </Actions>
       ) : null}
       {subscription.status === 'failed' ? <HelpLink slug="status" anchor="failed" label="help.link.failed" /> : null}
-      <Card title={subscription.name} class="subscription-details">
+      <Card title={nameOf(i18n, subscription)} class="subscription-details">
         <SubscriptionFacts subscription={subscription} />
       </Card>
       {props.usage ? <CreditPanel subscription={subscription} byDay={props.usage.byDay} byMeter={props.usage.byMeter} now={props.usage.now} /> : null}
       {props.usage ? <YourDataPanel subscription={subscription} now={props.usage.now} /> : null}
       {cancellable(subscription.status) ? (
-        <p class="status-page__cancel"><a href={`/subscriptions/${encodeURIComponent(subscription.id)}/cancel`}>Cancel subscription</a></p>
+        <p class="status-page__cancel"><a href={`/subscriptions/${encodeURIComponent(subscription.id)}/cancel`}>{t('subs.cancel.link')}</a></p>
       ) : null}
       {settingUp ? <script src="/assets/status.js" defer /> : null}
     </Layout>
@@ -456,35 +510,37 @@ function statusIcon(status: SubscriptionStatus): string {
 
 function SubscriptionFacts(props: { subscription: SubscriptionView }) {
   const { subscription: s } = props;
+  const { t } = useT();
   return (
     <dl class="summary-list">
-      <div><dt>Status</dt><dd><Badge status={s.status} label={statusLabel[s.status]} /></dd></div>
-      <div><dt>Credit</dt><dd><Money {...s.credit.granted} /></dd></div>
-      <div><dt>Credit remaining</dt><dd><Money amount={Math.max(0, s.credit.remaining.amount)} currency={s.credit.currency} /></dd></div>
+      <div><dt>{t('subs.facts.status')}</dt><dd><StatusBadge status={s.status} /></dd></div>
+      <div><dt>{t('lifecycle.page.credit')}</dt><dd><Money {...s.credit.granted} /></dd></div>
+      <div><dt>{t('lifecycle.page.creditRemaining')}</dt><dd><Money amount={Math.max(0, s.credit.remaining.amount)} currency={s.credit.currency} /></dd></div>
       <div>
-        <dt>{s.endsAt ? 'Ends' : 'Valid for'}</dt>
-        <dd>{s.endsAt ? <DateText value={s.endsAt} /> : `${days(s.validityDays)} from setup`}</dd>
+        <dt>{s.endsAt ? t('subs.facts.ends') : t('pass.validFor')}</dt>
+        <dd>{s.endsAt ? <DateText value={s.endsAt} /> : t('pass.validity', { days: s.validityDays })}</dd>
       </div>
-      {s.startsAt ? <div><dt>Started</dt><dd><DateText value={s.startsAt} /></dd></div> : null}
-      {s.externalId ? <div><dt>Subscription ID</dt><dd class="mono">{s.externalId}</dd></div> : null}
+      {s.startsAt ? <div><dt>{t('subs.facts.started')}</dt><dd><DateText value={s.startsAt} /></dd></div> : null}
+      {s.externalId ? <div><dt>{t('subs.facts.externalId')}</dt><dd class="mono">{s.externalId}</dd></div> : null}
     </dl>
   );
 }
 
 function CancelPage(props: { ctx: PageContext; subscription: SubscriptionView }) {
   const { subscription } = props;
+  const i18n = useT();
+  const { t } = i18n;
   const path = `/subscriptions/${encodeURIComponent(subscription.id)}`;
   return (
-    <Layout title="Cancel subscription?" account={props.ctx.account} csrfToken={props.ctx.csrfToken}>
-      <h1>Cancel subscription?</h1>
+    <Layout title={t('subs.cancel.title')} account={props.ctx.account} csrfToken={props.ctx.csrfToken}>
+      <h1>{t('subs.cancel.title')}</h1>
       <p class="lead">
-        Cancelling ends <strong>{subscription.name}</strong> now. Its remaining credit of <Money {...subscription.credit.remaining} /> can
-        no longer be used, and this cannot be undone.
+        {richText(i18n, 'subs.cancel.lead', { name: <strong>{nameOf(i18n, subscription)}</strong>, credit: <Money {...subscription.credit.remaining} /> })}
       </p>
-      <Form action={`${path}/cancel`} csrfToken={props.ctx.csrfToken} aria-label="Cancel the subscription">
+      <Form action={`${path}/cancel`} csrfToken={props.ctx.csrfToken} aria-label={t('subs.cancel.formLabel')}>
         <Actions>
-          <Button kind="danger">Cancel subscription</Button>
-          <LinkButton href={path} kind="secondary">Keep subscription</LinkButton>
+          <Button kind="danger">{t('subs.cancel.link')}</Button>
+          <LinkButton href={path} kind="secondary">{t('subs.cancel.keep')}</LinkButton>
         </Actions>
       </Form>
     </Layout>
@@ -495,15 +551,16 @@ function CancelPage(props: { ctx: PageContext; subscription: SubscriptionView })
 
 function PortalPage(props: { ctx: PageContext; subscriptions: SubscriptionView[]; waiting: PassForActivation[]; consoleUrlTemplate: string | null }) {
   const { subscriptions, waiting } = props;
+  const { t } = useT();
   return (
-    <Layout title="Your subscriptions" account={props.ctx.account} csrfToken={props.ctx.csrfToken} width="wide">
+    <Layout title={t('subs.yourSubscriptions')} account={props.ctx.account} csrfToken={props.ctx.csrfToken} width="wide">
       <div class="page-head">
-        <h1>Your subscriptions</h1>
-        <LinkButton href="/portal/add">Add subscription</LinkButton>
+        <h1>{t('subs.yourSubscriptions')}</h1>
+        <LinkButton href="/portal/add">{t('subs.portal.add')}</LinkButton>
       </div>
       {waiting.map((pass) => (
-        <Alert kind="info" title={`${pass.campaign.name} is waiting to be activated`}>
-          <p>You redeemed this pass but have not signed up for its subscription yet. <a href={`/activate/${encodeURIComponent(pass.redemptionId)}`}>Activate {pass.campaign.name}</a></p>
+        <Alert kind="info" title={t('subs.portal.waiting.title', { name: pass.campaign.name })}>
+          <p>{t('subs.portal.waiting.text')} <a href={`/activate/${encodeURIComponent(pass.redemptionId)}`}>{t('subs.portal.waiting.activate', { name: pass.campaign.name })}</a></p>
           <HelpLink slug="activate" anchor="pending" label="help.link.pending" />
         </Alert>
       ))}
@@ -522,6 +579,9 @@ function SubscriptionCard(props: {
   consoleUrl: string | null;
 }) {
   const { subscription: s } = props;
+  const i18n = useT();
+  const { t } = i18n;
+  const name = nameOf(i18n, s);
   const href = `/subscriptions/${encodeURIComponent(s.id)}`;
   const titleId = `subscription-${s.id}`;
   const settingUp = s.status === 'pending' || s.status === 'provisioning';
@@ -529,26 +589,23 @@ function SubscriptionCard(props: {
   return (
     <article class={`subscription-card${usable ? '' : ' subscription-card--ended'}`} aria-labelledby={titleId}>
       <div class="subscription-card__head">
-        <h2 class="subscription-card__name" id={titleId}>{s.name}</h2>
-        <Badge status={s.status} label={statusLabel[s.status]} />
+        <h2 class="subscription-card__name" id={titleId}>{name}</h2>
+        <StatusBadge status={s.status} />
       </div>
       {s.status === 'active' ? <CreditMeter subscription={s} /> : (
         <p class="subscription-card__remaining">
           <span class="subscription-card__amount"><Money {...(settingUp ? s.credit.granted : s.credit.remaining)} /></span>
-          <span class="muted"> {settingUp ? 'credit' : 'credit left unused'}</span>
+          <span class="muted"> {settingUp ? t('subs.card.credit') : t('subs.card.unused')}</span>
         </p>
       )}
       {s.credit.remaining.amount < 0 ? (
-        <p class="subscription-card__overage small">{useT().t('lifecycle.page.overage')}: <Money amount={-s.credit.remaining.amount} currency={s.credit.currency} /></p>
+        <p class="subscription-card__overage small">{t('lifecycle.page.overage')}: <Money amount={-s.credit.remaining.amount} currency={s.credit.currency} /></p>
       ) : null}
-      <p class="subscription-card__dates small muted">{cardNote(s)}</p>
-      {props.consoleUrl && s.status === 'active' ? (
-        <p class="subscription-card__console"><a href={props.consoleUrl}>{useT().t('lifecycle.page.openConsole')}<span class="visually-hidden"> ({s.name})</span></a></p>
-      ) : null}
+      <p class="subscription-card__dates small muted">{cardNote(i18n, s)}</p>
       <p class="subscription-card__link">
-        <a href={href}>{settingUp ? 'See progress' : 'View details'}<span class="visually-hidden"> of {s.name}</span></a>
+        <a href={href}>{settingUp ? t('subs.card.seeProgress') : t('subs.card.viewDetails')}<span class="visually-hidden"> {t('subs.card.ofName', { name })}</span></a>
       </p>
-      {props.consoleUrl ? <OpenConsoleLink href={props.consoleUrl} name={s.name} /> : null}
+      {props.consoleUrl ? <OpenConsoleLink href={props.consoleUrl} name={name} /> : null}
     </article>
   );
 }
@@ -565,47 +622,48 @@ function OpenConsoleLink(props: { href: string; name: string }) {
 
 function CreditMeter(props: { subscription: SubscriptionView }) {
   const { subscription: s } = props;
+  const i18n = useT();
   const granted = s.credit.granted.amount;
   return (
     <>
       <p class="subscription-card__remaining">
         <span class="subscription-card__amount"><Money {...s.credit.remaining} /></span>
-        <span class="muted"> remaining of <Money {...s.credit.granted} /></span>
+        <span class="muted"> {richText(i18n, 'subs.card.remainingOf', { total: <Money {...s.credit.granted} /> })}</span>
       </p>
       <progress
         class="subscription-card__meter" max={granted > 0 ? granted : 1} value={granted > 0 ? Math.max(0, s.credit.remaining.amount) : 0}
-        aria-label={`Credit remaining of ${s.name}`}
+        aria-label={i18n.t('subs.card.meterLabel', { name: nameOf(i18n, s) })}
       />
     </>
   );
 }
 
-function cardNote(s: SubscriptionView): ComponentChildren {
+function cardNote(i18n: Translator, s: SubscriptionView): ComponentChildren {
+  const { t } = i18n;
   switch (s.status) {
     case 'pending':
     case 'provisioning':
-      return `Setting up · valid for ${days(s.validityDays)} once ready`;
+      return t('subs.card.settingUp', { days: s.validityDays });
     case 'active':
-      return s.endsAt ? <>Ends <DateText value={s.endsAt} /></> : `Valid for ${days(s.validityDays)}`;
+      return s.endsAt ? richText(i18n, 'subs.card.ends', { date: <DateText value={s.endsAt} /> }) : t('subs.card.validFor', { days: s.validityDays });
     case 'failed':
-      return 'Setup failed — we opened a support case';
+      return t('subs.status.failed.title');
     default:
-      return s.endsAt ? <>{statusLabel[s.status]} · was valid until <DateText value={s.endsAt} /></> : statusWords(s.status).title;
+      return s.endsAt
+        ? richText(i18n, 'subs.card.wasValidUntil', { date: <DateText value={s.endsAt} /> }, { status: t(STATUS_LABELS[s.status]) })
+        : statusWords(i18n, s.status).title;
   }
 }
 
 function EmptyPortal(props: { hasWaiting: boolean }) {
+  const { t } = useT();
   return (
     <Card class="portal-empty">
-      <h2>No subscriptions yet</h2>
-      <p>
-        {props.hasWaiting
-          ? 'Activate the pass above to create your first subscription.'
-          : 'Got a promo code on a pass or in an email? Redeem it to create a subscription with free credit. You can also start a free trial.'}
-      </p>
+      <h2>{t('subs.portal.empty.title')}</h2>
+      <p>{props.hasWaiting ? t('subs.portal.empty.waiting') : t('subs.portal.empty.text')}</p>
       <Actions>
-        <LinkButton href="/redeem">Redeem a promo code</LinkButton>
-        <LinkButton href="/portal/add" kind="secondary">See all offers</LinkButton>
+        <LinkButton href="/redeem">{t('subs.portal.empty.redeem')}</LinkButton>
+        <LinkButton href="/portal/add" kind="secondary">{t('subs.portal.empty.offers')}</LinkButton>
       </Actions>
     </Card>
   );
@@ -615,35 +673,36 @@ function AddSubscriptionPage(props: { ctx: PageContext; offers: Offer[] }) {
   const pass = props.offers.find((o) => o.id === 'pass')!;
   const trial = props.offers.find((o) => o.id === 'free-trial');
   const waiting = pass.awaitingActivation ?? [];
+  const i18n = useT();
+  const { t } = i18n;
   return (
-    <Layout title="Add subscription" account={props.ctx.account} csrfToken={props.ctx.csrfToken} width="wide">
-      <p class="breadcrumb"><a href="/portal">← Your subscriptions</a></p>
-      <h1>Add subscription</h1>
-      <p class="lead">Choose an offer. None of them asks for a payment method or a credit card.</p>
+    <Layout title={t('subs.portal.add')} account={props.ctx.account} csrfToken={props.ctx.csrfToken} width="wide">
+      <p class="breadcrumb"><a href="/portal">← {t('subs.yourSubscriptions')}</a></p>
+      <h1>{t('subs.portal.add')}</h1>
+      <p class="lead">{t('subs.add.lead')}</p>
       <div class="grid grid--2 offer-grid">
-        <Card class="offer" title="Pass">
-          <p>{pass.description}</p>
+        <Card class="offer" title={t('subs.offer.pass')}>
+          <p>{t('subs.offer.pass.description')}</p>
           {waiting.length > 0 ? (
             <div class="offer__waiting">
-              <p class="offer__waiting-title">Redeemed and waiting for you:</p>
+              <p class="offer__waiting-title">{t('subs.add.waiting')}</p>
               <ul>
                 {waiting.map((w) => (
-                  <li><a href={`/activate/${encodeURIComponent(w.redemptionId)}`}>Continue with {w.campaign.name}</a> (<Money {...w.campaign.credit} />)</li>
+                  <li><a href={`/activate/${encodeURIComponent(w.redemptionId)}`}>{t('subs.add.continue', { name: w.campaign.name })}</a> (<Money {...w.campaign.credit} />)</li>
                 ))}
               </ul>
             </div>
           ) : null}
-          <Actions><LinkButton href="/redeem">Enter a promo code</LinkButton></Actions>
+          <Actions><LinkButton href="/redeem">{t('subs.enterCode')}</LinkButton></Actions>
         </Card>
-        {trial ? <Card class="offer" title="Free trial">
-          {trial.credit ? <p class="offer__credit"><Money {...trial.credit} /> <span class="muted">for {days(trial.days ?? 0)}</span></p> : null}
-          <p>{trial.description}</p>
+        {trial ? <Card class="offer" title={t('subs.offer.trial')}>
+          {trial.credit ? <p class="offer__credit"><Money {...trial.credit} /> <span class="muted">{t('subs.validFor', { days: trial.days ?? 0 })}</span></p> : null}
+          <p>{t('subs.offer.trial.description')}</p>
           {trial.eligible
-            ? <Actions><LinkButton href="/portal/trial">Start free trial</LinkButton></Actions>
-            : <p class="muted offer__used">You have already used your free trial.</p>}
+            ? <Actions><LinkButton href="/portal/trial">{t('subs.add.startTrial')}</LinkButton></Actions>
+            : <p class="muted offer__used">{t('subs.add.trialUsed')}</p>}
         </Card> : null}
       </div>
     </Layout>
   );
 }
-

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type { Db, DbOrTrx, Trx } from '../../db/database.ts';
 import type { Metrics } from '../../lib/metrics.ts';
 import { iso, type Clock } from '../../lib/clock.ts';
-import { DomainError, NotFoundError, ValidationError } from '../../lib/errors.ts';
+import { DomainError, NotFoundError, ValidationError, type FieldError } from '../../lib/errors.ts';
 import { newId } from '../../lib/ids.ts';
 import type { AccountView } from '../accounts/account-view.ts';
 import type { Actor, AuditService } from '../audit/audit.service.ts';
@@ -245,7 +245,12 @@ export function createSubscriptionService(deps: SubscriptionServiceDeps) {
       throw new DomainError('email_not_verified', 'Verify your email address first: open the link we emailed you.');
     }
     const { profile, errors } = parseProfile(request.profile, { phoneRequired: options.phoneRequired });
-    if (errors.length > 0) throw new ValidationError(errors);
+    if (errors.length > 0) {
+      // Every field at once: what does not match the account too, not in a second round once the rest is right.
+      const country = await profileCountryOf(account, request);
+      const mismatches = country === undefined ? [] : profileMismatches(account, profile, country, request.offer);
+      throw new ValidationError([...errors, ...mismatches.filter((m) => !errors.some((e) => e.path === m.path))]);
+    }
 
     const plan = await planActivation(account, request);
     if ('existing' in plan) {
@@ -298,18 +303,31 @@ export function createSubscriptionService(deps: SubscriptionServiceDeps) {
     };
   }
 
+  /** The country a profile must name: the pass's (when it is this account's), or the account's for the trial. */
+  async function profileCountryOf(account: AccountView, request: ActivationRequest): Promise<string | undefined> {
+    if (request.offer === 'free-trial') return account.country;
+    const pass = await redemptions.passForActivation(db, request.redemptionId);
+    return pass?.accountId === account.id ? pass.country : undefined;
+  }
+
   function checkProfileMatches(account: AccountView, profile: ActivationProfile, country: string, offer: SubscriptionOffer) {
-    const errors = [];
-    if (!sameEmail(profile.email, account.email)) {
-      errors.push({ path: 'profile.email', message: `Use the email address of the account you are signed in with: ${account.email}.` });
-    }
-    if (profile.country !== country) {
-      const whose = offer === 'pass' ? 'the country this pass was redeemed for' : 'your account\'s country';
-      errors.push({ path: 'profile.country', message: `Select ${whose}: ${countryName(country)}.` });
-    }
+    const errors = profileMismatches(account, profile, country, offer);
     if (errors.length > 0) {
       throw new DomainError('profile_mismatch', 'The details must match your account: ' + errors.map((e) => e.message).join(' '), { errors });
     }
+  }
+
+  /** The profile's fields that do not match the account (email) or the pass (country); fields left empty are not compared. */
+  function profileMismatches(account: AccountView, profile: Partial<ActivationProfile>, country: string, offer: SubscriptionOffer): FieldError[] {
+    const errors: FieldError[] = [];
+    if (profile.email && !sameEmail(profile.email, account.email)) {
+      errors.push({ path: 'profile.email', message: `Use the email address of the account you are signed in with: ${account.email}.` });
+    }
+    if (profile.country && profile.country !== country) {
+      const whose = offer === 'pass' ? 'the country this pass was redeemed for' : 'your account\'s country';
+      errors.push({ path: 'profile.country', message: `Select ${whose}: ${countryName(country)}.` });
+    }
+    return errors;
   }
 
   async function createSubscription(

@@ -10,9 +10,10 @@
   var settingUp = { pending: true, provisioning: true };
   if (!settingUp[current]) return;
 
+  // The words for each step come with the page, in its language.
   var details = {
-    pending: 'We have your sign-up and are starting to create your subscription.',
-    provisioning: 'Your subscription is being created on the cloud platform. This usually takes a minute or two.'
+    pending: panel.getAttribute('data-detail-pending'),
+    provisioning: panel.getAttribute('data-detail-provisioning')
   };
   var detail = panel.querySelector('[data-status-detail]');
   var fallback;
