@@ -3,7 +3,6 @@ import { readFileSync } from 'node:fs';
 import Fastify, { type FastifyInstance } from 'fastify';
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
-import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -14,6 +13,7 @@ import { pendingMigrations } from './db/migrate.ts';
 import { registerAuth, registerPageCsrf } from './http/auth.ts';
 import { registerLocale } from './http/locale.ts';
 import { registerMetrics } from './http/metrics.ts';
+import { registerSecurityHeaders } from './http/security-headers.ts';
 import { createMetrics, type Metrics } from './lib/metrics.ts';
 import { lazySerializerBuilder, lazyValidatorBuilder } from './http/lazy-schemas.ts';
 import { answerClientError, answerFrameworkError, registerProblemHandler } from './http/problem.ts';
@@ -107,7 +107,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     remember: (accountId, locale) => services.accounts.rememberLocale(accountId, locale),
   });
   await app.register(formbody);
-  await app.register(helmet, {
+  registerSecurityHeaders(app, {
     contentSecurityPolicy: {
       directives: {
         defaultSrc: ["'self'"], scriptSrc: ["'self'"], styleSrc: ["'self'"], imgSrc: ["'self'", 'data:'],

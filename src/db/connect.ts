@@ -6,6 +6,7 @@ import SQLite from 'better-sqlite3';
 import type pg from 'pg';
 import { Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase } from 'kysely';
 import type { Database, Db } from './database.ts';
+import { runPreparedDirectly } from './prepared.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -56,7 +57,9 @@ export function openSqlite(path: string): SQLite.Database {
 function connectSqlite(path: string, options: ConnectOptions): DatabaseHandle {
   const sqlite = openSqlite(path);
   const checkpointer = options.backgroundCheckpoints && path !== ':memory:' ? startCheckpointer(sqlite, resolve(path)) : undefined;
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite) }) });
+  const statements = cachingStatements(sqlite);
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: statements }) });
+  runPreparedDirectly(db, { connection: sqlite, prepare: (sql) => statements.prepare(sql) as SQLite.Statement });
   return {
     db, dialect: 'sqlite',
     close: async () => {

@@ -39,6 +39,48 @@ for (const target of databaseTargets()) {
       assert.deepEqual(rows, [{ id: 'j1', last_error: null }, { id: 'j2', last_error: 'timed out' }, { id: 'j3', last_error: null }]);
     });
 
+    test('a query outside a transaction never runs inside another request\'s open transaction', async () => {
+      const { db } = database.handle;
+      const at = '2026-11-27T00:00:00Z';
+      let opened!: () => void;
+      const isOpen = new Promise<void>((resolve) => { opened = resolve; });
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => { release = resolve; });
+      const failing = db.transaction().execute(async (trx) => {
+        await insertSetting.affected(trx, { key: 'rolled-back', value: 'x', updated_at: at });
+        opened();
+        await released;
+        throw new Error('roll back');
+      });
+      await isOpen;
+      // Issued while the transaction is open across an await: on SQLite's one connection they wait for it.
+      const outsideWrite = insertSetting.affected(db, { key: 'kept', value: 'y', updated_at: at });
+      const outsideRead = findSetting.first(db, { key: 'rolled-back' });
+      release();
+      await assert.rejects(failing, /roll back/);
+      assert.equal(await outsideWrite, 1);
+      assert.equal(await outsideRead, undefined, 'the open transaction\'s write was not seen');
+      assert.deepEqual(await findSetting.first(db, { key: 'kept' }), { key: 'kept', value: 'y' }, 'not rolled back with it');
+      assert.equal(await findSetting.first(db, { key: 'rolled-back' }), undefined);
+    });
+
+    test('inserts, updates and reads with returning answer as through Kysely', async () => {
+      const { db } = database.handle;
+      const upsert = prepared((db, p: { key: string; value: string; at: string }) => db.insertInto('settings')
+        .values({ key: p.key, value: p.value, updated_at: p.at })
+        .onConflict((oc) => oc.column('key').doUpdateSet({ value: p.value, updated_at: p.at }))
+        .returning(['key', 'value']));
+      assert.deepEqual(await upsert.rows(db, { key: 'r1', value: 'a', at: '2026-11-27T00:00:00Z' }), [{ key: 'r1', value: 'a' }]);
+      await db.transaction().execute(async (trx) => {
+        assert.deepEqual(await upsert.first(trx, { key: 'r1', value: 'b', at: '2026-11-27T00:00:01Z' }), { key: 'r1', value: 'b' });
+        assert.equal(await renameUnlessFrozen.affected(trx, { key: 'r1', value: 'c' }), 1);
+        assert.equal(await renameUnlessFrozen.affected(trx, { key: 'none', value: 'c' }), 0);
+      });
+      assert.deepEqual(await findSetting.first(db, { key: 'r1' }), { key: 'r1', value: 'c' });
+      await assert.rejects(insertSetting.affected(db, { key: 'r1', value: 'again', updated_at: '2026-11-27T00:00:00Z' }),
+        (error: { code?: string }) => error.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || error.code === '23505');
+    });
+
     test('a stand-in used to shape the query, not as a value, is refused', async () => {
       const shaped = prepared((db, p: { column: 'key' | 'value' }) => db.selectFrom('settings').select(p.column));
       await assert.rejects(shaped.rows(database.handle.db, { column: 'key' }), /"column" must be used as a value/);

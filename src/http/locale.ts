@@ -17,10 +17,12 @@ declare module 'fastify' {
 }
 
 export const LANGUAGE_COOKIE = 'cloudpass_lang';
+const PAGE_ENV = Symbol('pageEnv');
 const YEAR_SECONDS = 365 * 24 * 60 * 60;
 
 export function localeOf(request: Pick<FastifyRequest, 'cookies' | 'headers'>): string {
-  const chosen = request.cookies[LANGUAGE_COOKIE];
+  // Cookies are parsed by the first hook; a request refused before it has none.
+  const chosen = request.cookies?.[LANGUAGE_COOKIE];
   if (isLocale(chosen)) return chosen;
   const negotiated = new Negotiator({ headers: { 'accept-language': request.headers['accept-language'] } }).language([...LOCALES]);
   return isLocale(negotiated) ? negotiated : SOURCE_LOCALE;
@@ -31,9 +33,16 @@ export function registerLocale(app: FastifyInstance, deps: {
   /** Remembers a signed-in person's choice for their emails. */
   remember?: (accountId: string, locale: string) => Promise<void>;
 }) {
-  app.decorateRequest('pageEnv', null as unknown as PageEnv);
-  app.addHook('onRequest', async (request) => {
-    request.pageEnv = pageEnv({ locale: localeOf(request), branding: deps.branding?.(), path: request.url });
+  // Worked out when first read (pages, form errors), not for every request: most API calls never render anything.
+  app.decorateRequest(PAGE_ENV as unknown as string, null);
+  app.decorateRequest('pageEnv', {
+    getter(this: FastifyRequest) {
+      const request = this as FastifyRequest & { [PAGE_ENV]: PageEnv | null };
+      return (request[PAGE_ENV] ??= pageEnv({ locale: localeOf(request), branding: deps.branding?.(), path: request.url }));
+    },
+    setter(this: FastifyRequest, value: PageEnv) {
+      (this as FastifyRequest & { [PAGE_ENV]: PageEnv | null })[PAGE_ENV] = value;
+    },
   });
 
   // The language switch: a plain link on every page, so it works without JavaScript.

@@ -11,7 +11,13 @@ import { randomUUID } from 'node:crypto';
  * redemption storm.)
  */
 export function newId(): string {
-  const time = Date.now().toString(16).padStart(12, '0');
-  const random = randomUUID();
-  return `${time.slice(0, 8)}-${time.slice(8)}-7${random.slice(15)}`;
+  const now = Date.now();
+  if (now !== prefixMs) {
+    const time = now.toString(16).padStart(12, '0');
+    prefix = `${time.slice(0, 8)}-${time.slice(8)}-7`; // the same for every id of this millisecond
+    prefixMs = now;
+  }
+  return prefix + randomUUID().slice(15);
 }
+let prefixMs = -1;
+let prefix = '';

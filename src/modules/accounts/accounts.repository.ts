@@ -1,5 +1,6 @@
 import type { Insertable, Selectable, Updateable } from 'kysely';
 import type { DbOrTrx } from '../../db/database.ts';
+import { prepared } from '../../db/prepared.ts';
 import type { AccountTable, AccountTokenPurpose, AccountTokenTable, OrganizationRole } from './accounts.table.ts';
 
 export type AccountRow = Selectable<AccountTable> & { organization_name: string | null };
@@ -15,8 +16,10 @@ function selectAccounts(db: DbOrTrx) {
     .select('organizations.name as organization_name');
 }
 
+const selectAccountById = prepared((db, p: { id: string }) => selectAccounts(db).where('accounts.id', '=', p.id));
+
 export async function findAccountById(db: DbOrTrx, id: string): Promise<AccountRow | undefined> {
-  return selectAccounts(db).where('accounts.id', '=', id).executeTakeFirst();
+  return selectAccountById.first(db, { id });
 }
 
 /** Every account (personal and organizational) holding this email, case-insensitively. */

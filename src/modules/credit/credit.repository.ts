@@ -22,6 +22,18 @@ export interface NewLedgerEntry {
 
 const insertEntry = prepared((db, row: Insertable<CreditLedgerTable>) => db.insertInto('credit_ledger').values(row));
 
+/** The entry's amounts added to the subscription's totals; the first entry inserts them. */
+const addToBalance = prepared((db, p: { subscriptionId: string; currency: string; granted: number; adjusted: number; used: number; amount: number }) => db
+  .insertInto('credit_balances')
+  .values({ subscription_id: p.subscriptionId, currency: p.currency, granted: p.granted, adjusted: p.adjusted, used: p.used, balance: p.amount })
+  .onConflict((oc) => oc.column('subscription_id').doUpdateSet((eb) => ({
+    granted: eb('credit_balances.granted', '+', p.granted),
+    adjusted: eb('credit_balances.adjusted', '+', p.adjusted),
+    used: eb('credit_balances.used', '+', p.used),
+    balance: eb('credit_balances.balance', '+', p.amount),
+  })))
+  .returningAll());
+
 /** One entry and its totals. Grants and adjustments only: usage goes in batches (insertUsage). */
 export async function insertLedgerEntry(trx: Trx, entry: NewLedgerEntry): Promise<BalanceRow> {
   await insertEntry.affected(trx, {
@@ -32,17 +44,9 @@ export async function insertLedgerEntry(trx: Trx, entry: NewLedgerEntry): Promis
   const granted = entry.kind === 'grant' ? entry.amount : 0;
   const used = entry.kind === 'usage' ? -entry.amount : 0;
   const adjusted = entry.kind === 'adjustment' || entry.kind === 'expiry' ? entry.amount : 0;
-  return trx.insertInto('credit_balances')
-    .values({ subscription_id: entry.subscriptionId, currency: entry.currency, granted, adjusted, used, balance: entry.amount })
-    .onConflict((oc) => oc.column('subscription_id').doUpdateSet((eb) => ({
-      granted: eb('credit_balances.granted', '+', granted),
-      adjusted: eb('credit_balances.adjusted', '+', adjusted),
-      used: eb('credit_balances.used', '+', used),
-      balance: eb('credit_balances.balance', '+', entry.amount),
-    })))
-    .returningAll()
-    .executeTakeFirstOrThrow()
-    .then(numericBalance);
+  const row = await addToBalance.first(trx, { subscriptionId: entry.subscriptionId, currency: entry.currency, granted, adjusted, used, amount: entry.amount });
+  if (!row) throw new Error(`credit_balances: no row written for subscription ${entry.subscriptionId}`);
+  return numericBalance(row);
 }
 
 export interface UsageRow {
@@ -111,10 +115,13 @@ export async function addUsedMany(trx: Trx, dialect: Dialect, entries: ReadonlyA
 }
 
 const selectBalances = (db: DbOrTrx, ids: readonly string[]) => db.selectFrom('credit_balances').selectAll().where('subscription_id', 'in', ids);
+const selectBalance = prepared((db, p: { id: string }) => db.selectFrom('credit_balances').selectAll().where('subscription_id', '=', p.id));
 
 export async function findBalances(db: DbOrTrx, subscriptionIds: readonly string[]): Promise<BalanceRow[]> {
   if (subscriptionIds.length === 0) return [];
-  return (await selectBalances(db, subscriptionIds).execute()).map(numericBalance);
+  // One subscription's totals (provisioning reads them for every subscription it sets up): compiled once.
+  const rows = subscriptionIds.length === 1 ? await selectBalance.rows(db, { id: subscriptionIds[0]! }) : await selectBalances(db, subscriptionIds).execute();
+  return rows.map(numericBalance);
 }
 
 // PostgreSQL returns bigint sums as numbers through the type parser in db/connect.ts; make sure anyway.

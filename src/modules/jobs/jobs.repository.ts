@@ -51,39 +51,39 @@ export async function ensureJob(db: DbOrTrx, job: { id: string; type: string; pa
     .execute();
 }
 
+type Claim = { workerId: string; limit: number; now: string; lockedUntil: string };
+
+const claimDue = (forPostgres: boolean) => prepared((db, claim: Claim) => db
+  .updateTable('jobs')
+  .set((eb) => ({
+    locked_by: claim.workerId,
+    locked_until: claim.lockedUntil,
+    attempts: eb('attempts', '+', 1),
+    first_attempt_at: eb.fn.coalesce('first_attempt_at', eb.val(claim.now)),
+  }))
+  .where('id', 'in', (eb) => {
+    const due = eb
+      .selectFrom('jobs')
+      .select('id')
+      .where('done_at', 'is', null)
+      .where('failed_at', 'is', null)
+      .where('run_at', '<=', claim.now)
+      .where((w) => w.or([w('locked_until', 'is', null), w('locked_until', '<', claim.now)]))
+      .orderBy('run_at')
+      .limit(claim.limit);
+    return forPostgres ? due.forUpdate().skipLocked() : due;
+  })
+  .returningAll());
+const claimDueOnSqlite = claimDue(false);
+const claimDueOnPostgres = claimDue(true);
+
 /**
  * Takes up to `limit` due jobs for `workerId` until `lockedUntil`, in one statement. On PostgreSQL the
  * inner select skips rows another worker is claiming; SQLite has one writer, so the statement is atomic.
  * A job whose lease ran out (its worker died) is due again.
  */
-export async function claimJobs(
-  db: DbOrTrx,
-  dialect: Dialect,
-  claim: { workerId: string; limit: number; now: string; lockedUntil: string },
-): Promise<JobRow[]> {
-  const { workerId, limit, now, lockedUntil } = claim;
-  return db
-    .updateTable('jobs')
-    .set((eb) => ({
-      locked_by: workerId,
-      locked_until: lockedUntil,
-      attempts: eb('attempts', '+', 1),
-      first_attempt_at: eb.fn.coalesce('first_attempt_at', eb.val(now)),
-    }))
-    .where('id', 'in', (eb) => {
-      const due = eb
-        .selectFrom('jobs')
-        .select('id')
-        .where('done_at', 'is', null)
-        .where('failed_at', 'is', null)
-        .where('run_at', '<=', now)
-        .where((w) => w.or([w('locked_until', 'is', null), w('locked_until', '<', now)]))
-        .orderBy('run_at')
-        .limit(limit);
-      return dialect === 'postgres' ? due.forUpdate().skipLocked() : due;
-    })
-    .returningAll()
-    .execute();
+export async function claimJobs(db: DbOrTrx, dialect: Dialect, claim: Claim): Promise<JobRow[]> {
+  return (dialect === 'postgres' ? claimDueOnPostgres : claimDueOnSqlite).rows(db, claim);
 }
 
 /** Extends the lease; false when this worker no longer holds the job. */
