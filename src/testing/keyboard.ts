@@ -1,7 +1,7 @@
 // Driving a page with the keyboard alone (Tab, Shift+Tab, Enter, Space, typing), as someone who cannot
 // use a pointer does, and checking that wherever focus lands it can be seen.
 import assert from 'node:assert/strict';
-import type { Locator, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 
 /** What the focused element is, and whether a focus indicator shows on it (outline or box-shadow). */
 async function focused(page: Page) {
@@ -43,15 +43,17 @@ export async function expectFocusVisibleOnEveryControl(page: Page, label: string
 }
 
 /**
- * Presses Tab (from where focus is) until `target` has focus, then returns; fails after `max` presses.
- * The way a keyboard user reaches a control: no clicks, no programmatic focus.
+ * Presses Tab (from where focus is, wrapping past the end of the page) until the element matching the CSS
+ * `selector` has focus; fails after `max` presses. The way a keyboard user reaches a control: no clicks, no
+ * programmatic focus. Works with JavaScript off too (it asks the page's DOM through `:focus`, not a script).
  */
-export async function tabTo(page: Page, target: Locator, max = 60): Promise<void> {
+export async function tabTo(page: Page, selector: string, max = 80): Promise<void> {
+  const focusedMatch = page.locator(selector.split(',').map((part) => `${part.trim()}:focus`).join(', '));
   for (let i = 0; i < max; i++) {
     await page.keyboard.press('Tab');
-    if (await target.evaluate((el) => el === document.activeElement).catch(() => false)) return;
+    if (await focusedMatch.count() > 0) return;
   }
-  assert.fail(`Tab did not reach ${target.toString()} in ${max} presses`);
+  assert.fail(`Tab did not reach ${selector} in ${max} presses`);
 }
 
 /** Focus back to the top of the page, as after a new page loads. */
