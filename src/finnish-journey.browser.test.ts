@@ -8,7 +8,7 @@
 // Controls are found by their names and links by their targets, so the test does not repeat the wording.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import type { App } from './app.ts';
 import { apiKeyHeader, uniqueEmail } from './testing/factories.ts';
 import { browserSkipReason, expectAccessible, expectNoSidewaysScroll, launchBrowser, navigateAllowingSelfReload, phoneViewport, screenshot } from './testing/browser.ts';
