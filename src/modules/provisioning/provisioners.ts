@@ -59,11 +59,6 @@ export interface DeleteRequest {
 
 export interface Provisioner {
   readonly name: 'builtin' | 'webhook';
-  /**
-   * When a provisioner knows, without the subscription, that it will not provision before a time (the
-   * built-in one's delay): that time, so the job waits without reading what the request needs.
-   */
-  readyAt?(firstAttemptAt: Date): Date;
   /** Throws when the try failed and should be retried. */
   provision(request: ProvisionRequest): Promise<ProvisionOutcome>;
   /** Stops the subscription on the platform; throws when the try failed and should be retried. */
@@ -83,7 +78,6 @@ export class ProvisioningError extends Error {
 export function createBuiltinProvisioner(options: { delayMs: number }): Provisioner {
   return {
     name: 'builtin',
-    readyAt: (firstAttemptAt) => addMs(firstAttemptAt, options.delayMs),
     async provision(request) {
       const readyAt = addMs(request.firstAttemptAt, options.delayMs);
       if (request.now < readyAt) return { kind: 'later', at: readyAt };

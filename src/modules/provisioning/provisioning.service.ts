@@ -248,9 +248,6 @@ export function createProvisioningService(deps: ProvisioningDeps) {
         const current = await subscriptions.find(db, subscriptionId);
         if (!current || !allows('activation', current.status)) return;
       }
-      // The built-in provisioner's delay: marked provisioning above, back when it is over, nothing else read.
-      const readyAt = provisioner.readyAt?.(job.firstAttemptAt);
-      if (readyAt && clock.now() < readyAt) return { retryAt: readyAt };
       const request = await forPlatform(subscription);
       let outcome;
       try {
