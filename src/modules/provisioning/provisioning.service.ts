@@ -81,7 +81,7 @@ export interface ProvisioningDeps {
   config: Config;
   metrics: Metrics;
   audit: AuditService;
-  mail: { send(message: MailMessage): Promise<void> };
+  mail: { send(message: MailMessage): Promise<void>; sendWithin(trx: Trx, message: MailMessage): Promise<() => void> };
   accounts: Pick<AccountService, 'findAccount' | 'operatorAdminEmails'>;
   subscriptions: Pick<SubscriptionService, 'find' | 'markProvisioning' | 'markActive' | 'markFailed' | 'keepExternalIdOfCancelled'>;
   support: Pick<SupportService, 'openSystemCase'>;
@@ -119,14 +119,19 @@ export function createProvisioningService(deps: ProvisioningDeps) {
     | { outcome: 'closed' | 'other_external_id'; view: ProvisionedView };
 
   /**
-   * One transaction: the conditional status change, its audit entry and the email job land together.
-   * `known` is the subscription as the caller just read it: its validity never changes, and the status is
-   * checked by the conditional write, so it spares reading it again.
+   * One transaction: the conditional status change, its audit entry and the "active" email land together,
+   * so the email exists exactly when the activation does (and is written once: only the write that changed
+   * the status writes it). `known` is the subscription as the caller just read it and `granted` its credit
+   * as the caller just told the platform: its validity and grant never change, and the status is checked by
+   * the conditional write, so they spare reading them again.
    */
-  async function activate(subscriptionId: string, externalId: string, actor: Actor, log: JobLog, known?: SubscriptionRecord): Promise<Activation> {
+  async function activate(
+    subscriptionId: string, externalId: string, actor: Actor, log: JobLog, known?: { subscription: SubscriptionRecord; granted: number },
+  ): Promise<Activation> {
     const now = clock.now();
+    let startDelivery: (() => void) | undefined;
     const result = await db.transaction().execute(async (trx): Promise<Activation> => {
-      const subscription = known ?? await subscriptions.find(trx, subscriptionId);
+      const subscription = known?.subscription ?? await subscriptions.find(trx, subscriptionId);
       if (!subscription) return { outcome: 'not_found' };
       const endsAt = addMs(now, subscription.validityDays * DAY_MS);
       const changed = await subscriptions.markActive(trx, subscriptionId, {
@@ -138,13 +143,15 @@ export function createProvisioningService(deps: ProvisioningDeps) {
         if (current.status !== 'active') return { outcome: 'closed', view: toProvisionedView(current) };
         return { outcome: current.externalId === externalId ? 'already_active' : 'other_external_id', view: toProvisionedView(current) };
       }
-      await enqueueNotice(trx, { kind: 'activated', subscriptionId });
+      const granted = known?.granted ?? (await credit.balance(trx, subscriptionId)).granted;
+      startDelivery = await writeActiveMail(trx, { ...subscription, endsAt: iso(endsAt) }, granted);
       return {
         outcome: 'activated',
         view: { id: subscriptionId, status: 'active', externalId, startsAt: iso(now), endsAt: iso(endsAt) },
       };
     });
     if (result.outcome === 'activated') {
+      startDelivery?.();
       metrics.provisioning.inc({ outcome: 'activated' });
       log.info({ subscription: subscriptionId, externalId }, 'subscription active');
       await publish(subscriptionId, 'active', iso(now), log);
@@ -196,6 +203,14 @@ export function createProvisioningService(deps: ProvisioningDeps) {
     return failed;
   }
 
+  /** The "active" email to the subscription's account, in the transaction of the activation; undefined without an account. */
+  async function writeActiveMail(trx: Trx, subscription: SubscriptionRecord, granted: number): Promise<(() => void) | undefined> {
+    const account = await deps.accounts.findAccount(subscription.accountId, trx);
+    if (!account) return undefined;
+    const to = { email: account.email, name: account.displayName, locale: account.locale };
+    return mail.sendWithin(trx, mails.subscriptionActive(config.publicUrl, to, forMail(subscription, granted)));
+  }
+
   async function enqueueNotice(trx: DbOrTrx, notice: Notice) {
     await jobs.enqueue(trx, { type: NOTIFY_JOB, payload: notice });
   }
@@ -233,10 +248,11 @@ export function createProvisioningService(deps: ProvisioningDeps) {
         const current = await subscriptions.find(db, subscriptionId);
         if (!current || !allows('activation', current.status)) return;
       }
+      const request = await forPlatform(subscription);
       let outcome;
       try {
         outcome = await provisioner.provision({
-          requestId: job.id, createdAt: job.createdAt, subscription: await forPlatform(subscription),
+          requestId: job.id, createdAt: job.createdAt, subscription: request,
           firstAttemptAt: job.firstAttemptAt, now: clock.now(), signal,
         });
       } catch (error) {
@@ -254,7 +270,7 @@ export function createProvisioningService(deps: ProvisioningDeps) {
         log.info({ subscription: subscriptionId }, 'the platform accepted provisioning; waiting for its confirmation');
         return;
       }
-      const result = await activate(subscriptionId, outcome.externalId, systemActor, log, subscription);
+      const result = await activate(subscriptionId, outcome.externalId, systemActor, log, { subscription, granted: request.credit.amount });
       if (result.outcome === 'closed' || result.outcome === 'other_external_id') {
         log.warn({ subscription: subscriptionId, outcome: result.outcome, externalId: outcome.externalId }, 'provisioned, but the subscription was no longer waiting for it');
       }
@@ -374,15 +390,13 @@ export function createProvisioningService(deps: ProvisioningDeps) {
       const account = await deps.accounts.findAccount(subscription.accountId);
       if (!account) return;
       const { granted } = await credit.balance(db, subscription.id);
-      const forMail: mails.SubscriptionForMail = {
-        id: subscription.id, offer: subscription.offer, offerName: subscription.name, endsAt: subscription.endsAt, failureReason: subscription.failureReason,
-        credit: { amount: granted, currency: subscription.currency },
-      };
+      const about = forMail(subscription, granted);
       const to = { email: account.email, name: account.displayName, locale: account.locale };
-      if (notice.kind === 'activated') await mail.send(mails.subscriptionActive(config.publicUrl, to, forMail));
-      else if (notice.kind === 'failed') await mail.send(mails.subscriptionFailed(config.publicUrl, to, forMail, notice.caseId));
+      // 'activated' notices are written by the activation itself now; these are jobs queued before that.
+      if (notice.kind === 'activated') await mail.send(mails.subscriptionActive(config.publicUrl, to, about));
+      else if (notice.kind === 'failed') await mail.send(mails.subscriptionFailed(config.publicUrl, to, about, notice.caseId));
       else if (notice.kind === 'operator-alert') {
-        await mail.send(mails.operatorAlert(config.publicUrl, notice.to, { ...forMail, accountEmail: account.email }, notice.caseId));
+        await mail.send(mails.operatorAlert(config.publicUrl, notice.to, { ...about, accountEmail: account.email }, notice.caseId));
       }
     },
   };
@@ -417,6 +431,13 @@ function externalIdOf(payload: unknown): string | null {
 function disableReasonOf(payload: unknown): DisableReason {
   const reason = (payload as { reason?: unknown } | null)?.reason;
   return DISABLE_REASONS.find((r) => r === reason) ?? 'cancelled';
+}
+
+function forMail(subscription: SubscriptionRecord, granted: number): mails.SubscriptionForMail {
+  return {
+    id: subscription.id, offer: subscription.offer, offerName: subscription.name, endsAt: subscription.endsAt, failureReason: subscription.failureReason,
+    credit: { amount: granted, currency: subscription.currency },
+  };
 }
 
 export function toProvisionedView(subscription: SubscriptionRecord): ProvisionedView {

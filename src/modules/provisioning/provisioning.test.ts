@@ -11,7 +11,7 @@ import { describeEachDatabase, manualClock } from '../../testing/harness.ts';
 import { activate, createPass, profileOf } from '../subscriptions/subscriptions.testing.ts';
 import { createJobWorker, type JobLog } from '../jobs/job-worker.ts';
 import { ACTIVE_SUBJECT, FAILED_SUBJECT } from './provisioning.mails.ts';
-import { createProvisioningService, PROVISION_JOB } from './provisioning.service.ts';
+import { createProvisioningService, NOTIFY_JOB, PROVISION_JOB } from './provisioning.service.ts';
 import { createWebhookProvisioner } from './provisioners.ts';
 import { verifySignature } from './webhook-signature.ts';
 
@@ -142,6 +142,47 @@ describeEachDatabase('built-in provisioner', (ctx) => {
 
     await jobs.runDue();
     assert.equal((await mailsTo(app, account.email)).filter((m) => m.subject === ACTIVE_SUBJECT).length, 1, 'nothing is sent twice');
+  });
+
+  test('the "active" email is written with the activation, in its transaction: no notify job, and once however often it is confirmed', async () => {
+    const { app, config } = ctx();
+    const { account, subscriptionId } = await signUp(app, config);
+    const jobs = worker(app);
+    await jobs.runDue();
+    builtinClock.advance(5000);
+    // The job's last run: the status change and the email commit together, nothing is left to run.
+    const ran = await jobs.runDue();
+    assert.equal(ran, 1, 'the provisioning job alone ran: no notify job was queued');
+    assert.equal((await subscriptionRow(app, subscriptionId)).status, 'active');
+    const notify = await app.services.db.selectFrom('jobs').select('id').where('type', '=', NOTIFY_JOB).execute();
+    assert.equal(notify.length, 0);
+    const active = (await mailsTo(app, account.email)).filter((m) => m.subject === ACTIVE_SUBJECT);
+    assert.equal(active.length, 1);
+    assert.match(active[0]!.text_body, /\$50\.00 of credit until/);
+
+    const externalId = (await subscriptionRow(app, subscriptionId)).external_id!;
+    await app.services.provisioning.completeProvisioning(subscriptionId, externalId);
+    await app.services.provisioning.completeProvisioning(subscriptionId, externalId);
+    assert.equal((await mailsTo(app, account.email)).filter((m) => m.subject === ACTIVE_SUBJECT).length, 1, 'a repeated confirmation writes no second email');
+  });
+
+  test('an activation whose transaction fails leaves neither the status nor the email', async () => {
+    const { app, config } = ctx();
+    const { account, subscriptionId } = await signUp(app, config);
+    const { db } = app.services;
+    await worker(app).runDue();
+    // The outbox refuses the write: the status change rolls back with it, and the job is retried.
+    const broken = app.services.jobs.createWorker({ log: silent, workerId: `test-${randomUUID().slice(0, 8)}` });
+    await db.schema.alterTable('mail_outbox').renameTo('mail_outbox_away').execute();
+    try {
+      builtinClock.advance(5000);
+      await broken.runDue();
+    } finally {
+      await db.schema.alterTable('mail_outbox_away').renameTo('mail_outbox').execute();
+    }
+    assert.equal((await subscriptionRow(app, subscriptionId)).status, 'provisioning');
+    assert.equal((await mailsTo(app, account.email)).length, 0);
+    assert.ok((await provisionJob(app, subscriptionId)).last_error, 'the failed try is recorded and retried');
   });
 
   test('the "active" email is written in the language the recipient last used', async () => {
