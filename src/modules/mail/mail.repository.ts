@@ -33,14 +33,17 @@ export async function markFailed(db: DbOrTrx, id: string, error: string): Promis
   await db.updateTable('mail_outbox').set({ last_error: error }).where('id', '=', id).where('sent_at', 'is', null).execute();
 }
 
-/** Unsent mail whose last attempt failed, or that was claimed before `staleBefore` and never finished. */
+/**
+ * Unsent mail whose last attempt failed, or that was written before `staleBefore` and never sent: claimed and
+ * never finished, or never tried at all (the process died between the commit and the start of delivery).
+ */
 export async function findRetryable(db: DbOrTrx, maxAttempts: number, staleBefore: string): Promise<MailRow[]> {
   return db.selectFrom('mail_outbox').selectAll()
     .where('sent_at', 'is', null)
     .where('attempts', '<', maxAttempts)
     .where((eb) => eb.or([
       eb('last_error', 'is not', null),
-      eb.and([eb('attempts', '>', 0), eb('created_at', '<', staleBefore)]),
+      eb('created_at', '<', staleBefore),
     ]))
     .orderBy('created_at').limit(100).execute();
 }

@@ -54,4 +54,23 @@ describeEachDatabase('mail outbox and delivery', (ctx) => {
     await receiver.close();
     receiver = undefined;
   });
+
+  test('a message the process never started to deliver (it died after the commit) is sent by the retry', async () => {
+    const { app } = ctx();
+    receiver = await startSmtpReceiver(port);
+    try {
+      const email = uniqueEmail('orphan');
+      // Written in a transaction whose delivery never started: the returned start function is not called.
+      await app.services.db.transaction().execute((trx) => app.services.mail.sendWithin(trx, { to: email, subject: 'Orphaned', text: 'Hello' }));
+      assert.equal(await app.services.mail.retryPending(), 0, 'a fresh message is left to its own delivery');
+      await app.services.db.updateTable('mail_outbox').set({ created_at: '2000-01-01T00:00:00.000Z' }).where('to_address', '=', email).execute();
+      assert.equal(await app.services.mail.retryPending(), 1, 'once stale, the retry sends it');
+      assert.equal((await receiver.waitFor(email)).subject, 'Orphaned');
+      const [row] = await app.services.db.selectFrom('mail_outbox').selectAll().where('to_address', '=', email).execute();
+      assert.ok(row!.sent_at);
+    } finally {
+      await receiver.close();
+      receiver = undefined;
+    }
+  });
 }, { env: { SMTP_URL: `smtp://127.0.0.1:${port}` } });
