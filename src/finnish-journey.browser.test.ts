@@ -70,11 +70,25 @@ describe('the journey in Finnish, keyboard only, at 390 px', { skip }, () => {
       const context = await browser.newContext({ viewport: phoneViewport, locale: 'fi-FI', javaScriptEnabled: javaScript });
       const page = await context.newPage();
       const main = page.locator('main');
-      // The page as the server sent it: read from the response, which needs no script in the page.
+      // Without JavaScript the page is read as the server sent it (its response), which needs no script in the
+      // page; a response whose page was navigated away from before its body was read is simply replaced.
       let html: Promise<string> = Promise.resolve('');
       page.on('response', (response) => {
-        if (response.request().resourceType() === 'document' && response.status() < 300) html = response.text();
+        if (response.request().resourceType() !== 'document' || response.status() >= 300) return;
+        const read = response.text();
+        read.catch(() => {});
+        html = read;
       });
+      /** The page's HTML now; with JavaScript the page may reload itself (the status page), so once more after it. */
+      const currentHtml = async (): Promise<string> => {
+        if (!javaScript) return html;
+        try {
+          return await page.content();
+        } catch {
+          await page.waitForLoadState('load');
+          return page.content();
+        }
+      };
       let step = 0;
       /**
        * The checks every page gets, then a numbered screenshot. axe, the width and the focus styles are read
@@ -82,7 +96,7 @@ describe('the journey in Finnish, keyboard only, at 390 px', { skip }, () => {
        */
       const look = async (name: string) => {
         await page.waitForLoadState('load');
-        const body = await html;
+        const body = await currentHtml();
         assert.match(body, /<html lang="fi"/, `${name}: the page is marked Finnish`);
         assert.deepEqual(englishLeftovers(body, { allowed: [NAME, CAMPAIGN, email] }), [], `${name}: English left on the page`);
         if (javaScript) {
