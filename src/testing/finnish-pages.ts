@@ -8,7 +8,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { createAccount } from './factories.ts';
 import { englishLeftovers } from './english-leftovers.ts';
 import { describeEachDatabase, type TestContext } from './harness.ts';
-import { CookieJar, csrfTokenOf, uniqueAddress } from '../modules/redemptions/redemptions.testing.ts';
+import { formVisitor } from '../modules/redemptions/redemptions.testing.ts';
 
 export interface Visitor {
   get(url: string): Promise<LightMyRequestResponse>;
@@ -34,31 +34,14 @@ export const FINNISH_NAME = 'Aino Virtanen';
 export function describePagesInFinnish(title: string, pages: readonly PageCase[], options?: Parameters<typeof describeEachDatabase>[2]): void {
   describeEachDatabase(title, (ctx) => {
     function visitor(): Visitor {
-      const jar = new CookieJar();
-      const remoteAddress = uniqueAddress();
-      let lastHtml = '';
-      const headers = () => ({ cookie: jar.header(), accept: 'text/html', 'accept-language': 'fi-FI,fi;q=0.9,en;q=0.5' });
-      const keep = (response: LightMyRequestResponse) => {
-        jar.take(response);
-        if (response.headers['content-type']?.toString().startsWith('text/html')) lastHtml = response.body;
-        return response;
-      };
-      const useCookie = (cookie: string) => {
-        const [name, token] = cookie.split('=') as [string, string];
-        jar.set(name, token);
-      };
+      const browser = formVisitor(ctx().app, { language: 'fi-FI,fi;q=0.9,en;q=0.5' });
       return {
-        get: async (url) => keep(await ctx().app.inject({ url, headers: headers(), remoteAddress })),
-        post: async (url, fields) => keep(await ctx().app.inject({
-          method: 'POST', url, remoteAddress, headers: { ...headers(), 'content-type': 'application/x-www-form-urlencoded' },
-          payload: new URLSearchParams({ _csrf: csrfTokenOf(lastHtml), ...fields }).toString(),
-        })),
+        ...browser,
         signIn: async (options = {}) => {
           const made = await createAccount(ctx().app, ctx().config, { displayName: FINNISH_NAME, ...options });
-          useCookie(made.cookie);
+          browser.useCookie(made.cookie);
           return made;
         },
-        useCookie,
       };
     }
 

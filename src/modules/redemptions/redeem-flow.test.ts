@@ -5,13 +5,12 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
-import type { LightMyRequestResponse } from 'fastify';
 import { translator } from '../../i18n/catalogue.ts';
 import { readableTexts } from '../../testing/english-leftovers.ts';
 import { createAccount, type TestAccount } from '../../testing/factories.ts';
 import { describeEachDatabase } from '../../testing/harness.ts';
 import { moveSubscription } from '../subscriptions/subscriptions.testing.ts';
-import { CookieJar, createCampaignWithCodes, csrfTokenOf, uniqueAddress } from './redemptions.testing.ts';
+import { createCampaignWithCodes, formVisitor } from './redemptions.testing.ts';
 
 /** The name of the step marked as the current one on a page. */
 function currentStep(html: string): string | undefined {
@@ -26,22 +25,7 @@ describeEachDatabase('redeem and activate: wording and flow', (ctx) => {
   /** A person with a browser: signed in as a new verified account, speaking `lang`. */
   async function person(lang = 'en', options: { country?: string } = {}) {
     const account = await createAccount(ctx().app, ctx().config, { displayName: 'Aino Virtanen', ...options });
-    const jar = new CookieJar();
-    const [name, token] = account.cookie.split('=') as [string, string];
-    jar.set(name, token);
-    const remoteAddress = uniqueAddress();
-    let lastHtml = '';
-    const headers = () => ({ cookie: jar.header(), accept: 'text/html', 'accept-language': lang });
-    const keep = (response: LightMyRequestResponse) => {
-      jar.take(response);
-      if (response.headers['content-type']?.toString().startsWith('text/html')) lastHtml = response.body;
-      return response;
-    };
-    const get = async (url: string) => keep(await ctx().app.inject({ url, headers: headers(), remoteAddress }));
-    const post = async (url: string, fields: Record<string, string>) => keep(await ctx().app.inject({
-      method: 'POST', url, remoteAddress, headers: { ...headers(), 'content-type': 'application/x-www-form-urlencoded' },
-      payload: new URLSearchParams({ _csrf: csrfTokenOf(lastHtml), ...fields }).toString(),
-    }));
+    const { get, post } = formVisitor(ctx().app, { language: lang, cookie: account.cookie });
     /** Enters `code` on /redeem, confirms and presses Activate: the activation form's address. */
     const redeem = async (code: string, country = 'FI') => {
       await get('/redeem');

@@ -1,5 +1,6 @@
 // Test data for redemptions: a campaign with hashed codes inserted directly, and small HTTP helpers.
 import { randomInt } from 'node:crypto';
+import type { LightMyRequestResponse } from 'fastify';
 import type { App } from '../../app.ts';
 import { deriveKey, type Config } from '../../config.ts';
 import { newId } from '../../lib/ids.ts';
@@ -97,4 +98,40 @@ export function csrfTokenOf(html: string): string {
   const match = /name="_csrf" value="([^"]+)"/.exec(html);
   if (!match) throw new Error('no CSRF token in the page');
   return match[1] as string;
+}
+
+/** A browser without JavaScript, through app.inject: GETs, and form POSTs carrying the last page's CSRF token. */
+export interface FormVisitor {
+  get: (url: string) => Promise<LightMyRequestResponse>;
+  post: (url: string, fields: Record<string, string>) => Promise<LightMyRequestResponse>;
+  /** Takes on a session cookie ("name=value"), e.g. a factory account's. */
+  useCookie: (cookie: string) => void;
+  /** The client address it sends from. */
+  address: string;
+}
+
+export function formVisitor(app: App, options: { language?: string; address?: string; cookie?: string } = {}): FormVisitor {
+  const jar = new CookieJar();
+  const address = options.address ?? uniqueAddress();
+  let lastHtml = '';
+  const headers = () => ({ cookie: jar.header(), accept: 'text/html', 'accept-language': options.language ?? 'en' });
+  const keep = (response: LightMyRequestResponse) => {
+    jar.take(response);
+    if (response.headers['content-type']?.toString().startsWith('text/html')) lastHtml = response.body;
+    return response;
+  };
+  const useCookie = (cookie: string) => {
+    const [name, value] = cookie.split('=') as [string, string];
+    jar.set(name, value);
+  };
+  if (options.cookie) useCookie(options.cookie);
+  return {
+    get: async (url) => keep(await app.inject({ url, headers: headers(), remoteAddress: address })),
+    post: async (url, fields) => keep(await app.inject({
+      method: 'POST', url, remoteAddress: address, headers: { ...headers(), 'content-type': 'application/x-www-form-urlencoded' },
+      payload: new URLSearchParams({ _csrf: csrfTokenOf(lastHtml), ...fields }).toString(),
+    })),
+    useCookie,
+    address,
+  };
 }

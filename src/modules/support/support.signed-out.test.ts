@@ -5,11 +5,10 @@
 // stores nothing, and nothing says whether an address has an account.
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import type { LightMyRequestResponse } from 'fastify';
 import { createAccount, uniqueEmail } from '../../testing/factories.ts';
 import { describeEachDatabase, manualClock, testRedisUrl } from '../../testing/harness.ts';
 import { linkToken, startSmtpReceiver, type ReceivedMail } from '../mail/smtp-receiver.ts';
-import { CookieJar, csrfTokenOf, uniqueAddress } from '../redemptions/redemptions.testing.ts';
+import { formVisitor, uniqueAddress } from '../redemptions/redemptions.testing.ts';
 import { CASE_REQUEST_LIMITS, CASE_REQUEST_TTL_MS } from './support.service.ts';
 import { auditOf } from './support.testing.ts';
 
@@ -22,24 +21,7 @@ const CONFIRM = '/support/confirm';
 describeEachDatabase('support without signing in', (ctx) => {
   /** A browser without JavaScript: its cookies, its address, its language. */
   function visitor(options: { language?: string; address?: string; cookie?: string } = {}) {
-    const jar = new CookieJar();
-    if (options.cookie) {
-      const [name, value] = options.cookie.split('=') as [string, string];
-      jar.set(name, value);
-    }
-    const remoteAddress = options.address ?? uniqueAddress();
-    let lastHtml = '';
-    const headers = () => ({ cookie: jar.header(), accept: 'text/html', 'accept-language': options.language ?? 'en' });
-    const keep = (response: LightMyRequestResponse) => {
-      jar.take(response);
-      if (response.headers['content-type']?.toString().startsWith('text/html')) lastHtml = response.body;
-      return response;
-    };
-    const get = async (url: string) => keep(await ctx().app.inject({ url, headers: headers(), remoteAddress }));
-    const post = async (url: string, fields: Record<string, string>) => keep(await ctx().app.inject({
-      method: 'POST', url, remoteAddress, headers: { ...headers(), 'content-type': 'application/x-www-form-urlencoded' },
-      payload: new URLSearchParams({ _csrf: csrfTokenOf(lastHtml), ...fields }).toString(),
-    }));
+    const { get, post, address } = formVisitor(ctx().app, options);
     /** Fills in the signed-out form and sends it. */
     const ask = async (fields: Record<string, string>) => {
       await get('/support/new');
@@ -51,7 +33,7 @@ describeEachDatabase('support without signing in', (ctx) => {
       assert.equal(page.statusCode, 200);
       return post(CONFIRM, { token });
     };
-    return { get, post, ask, confirm, address: remoteAddress };
+    return { get, post, ask, confirm, address };
   }
 
   const caseFields = (email: string, subject = 'I never got the verification email') => ({
