@@ -12,7 +12,7 @@ import { connectDatabase, loadPg, openSqlite } from '../src/db/connect.ts';
 import { newId } from '../src/lib/ids.ts';
 import { freePort } from '../src/testing/server.ts';
 import {
-  onFreshDatabase, pct, redeemAndActivate, seed, send, spawnServe, stopServe, waitForReady, type Recipient,
+  onFreshDatabase, pct, redeemAndActivate, seed, send, spawnServe, stopServe, waitForReady,
 } from './storm.bench.ts';
 import { formatCount, postgresAdminUrl, type BenchReport } from './support.ts';
 
@@ -96,7 +96,7 @@ async function openLoop(kind: Kind, databaseUrl: string): Promise<Targets> {
       const wait = due - performance.now();
       if (wait > 1) await sleep(wait);
       const recipient = recipients[MAX_PAIRS + i]!;
-      pending.push(timedPair(agent, port, recipient, due, latencies).then((ok) => { if (!ok) errors++; }, () => { errors++; }));
+      pending.push(redeemAndActivate(agent, port, recipient, { due, latencies }).then((ok) => { if (!ok) errors++; }, () => { errors++; }));
     }
     await Promise.all(pending);
     const seconds = (performance.now() - t0) / 1000;
@@ -110,21 +110,6 @@ async function openLoop(kind: Kind, databaseUrl: string): Promise<Targets> {
       { label: `${label} open loop: p99 per request under ${OPEN_LOOP_P99_MS[kind]} ms (${p99.toFixed(1)} ms)`, met: p99 < OPEN_LOOP_P99_MS[kind] },
     ];
   });
-}
-
-/** One pair; the redeem's latency counts from when the pair was due, the activation's from when it was sent. */
-async function timedPair(agent: Agent, port: number, recipient: Recipient, due: number, latencies: number[]): Promise<boolean> {
-  const redeemed = await send(agent, port, 'POST', '/api/v1/redemptions', JSON.stringify({ code: recipient.code, country: 'FI' }),
-    { 'content-type': 'application/json', cookie: recipient.cookie });
-  latencies.push(performance.now() - due);
-  if (redeemed.status !== 201) return false;
-  const redemptionId = (JSON.parse(redeemed.body) as { id: string }).id;
-  const sent = performance.now();
-  const activated = await send(agent, port, 'POST', '/api/v1/subscriptions', JSON.stringify({
-    offer: 'pass', redemptionId, profile: { firstName: 'Storm', lastName: 'Person', email: recipient.email, country: 'FI' },
-  }), { 'content-type': 'application/json', cookie: recipient.cookie, 'idempotency-key': redemptionId });
-  latencies.push(performance.now() - sent);
-  return activated.status === 202;
 }
 
 async function oneCode(label: string, databaseUrl: string): Promise<Targets> {

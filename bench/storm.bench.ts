@@ -223,13 +223,21 @@ async function subscriptionCounts(db: ReturnType<typeof connectDatabase>['db']) 
   return { created, active: byStatus.active ?? 0, unsettled, byStatus };
 }
 
-export async function redeemAndActivate(agent: Agent, port: number, recipient: Recipient): Promise<boolean> {
+/**
+ * One person's redeem then activate; true when both were accepted. With `timing`, each request's latency is
+ * added to its list: the redeem's from `timing.due` (when an open loop meant it to start), the activation's
+ * from when it was sent.
+ */
+export async function redeemAndActivate(agent: Agent, port: number, recipient: Recipient, timing?: { due: number; latencies: number[] }): Promise<boolean> {
   const redeemed = await post(agent, port, '/api/v1/redemptions', { code: recipient.code.toLowerCase(), country: 'FI' }, { cookie: recipient.cookie });
+  timing?.latencies.push(performance.now() - timing.due);
   if (redeemed.status !== 201) return false;
   const redemptionId = (JSON.parse(redeemed.body) as { id: string }).id;
+  const sent = performance.now();
   const activated = await post(agent, port, '/api/v1/subscriptions', {
     offer: 'pass', redemptionId, profile: { firstName: 'Storm', lastName: 'Person', email: recipient.email, country: 'FI' },
   }, { cookie: recipient.cookie, 'idempotency-key': redemptionId });
+  timing?.latencies.push(performance.now() - sent);
   return activated.status === 202;
 }
 
