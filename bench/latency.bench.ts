@@ -12,7 +12,7 @@ import { connectDatabase, loadPg, openSqlite } from '../src/db/connect.ts';
 import { newId } from '../src/lib/ids.ts';
 import { freePort } from '../src/testing/server.ts';
 import {
-  onFreshDatabase, pct, redeemAndActivate, seed, send, spawnServe, stopServe, waitForReady,
+  onFreshDatabase, pct, redeemAndActivate, seed, send, spawnServe, stopServe, subscriptionCounts, waitForReady,
 } from './storm.bench.ts';
 import { formatCount, postgresAdminUrl, type BenchReport } from './support.ts';
 
@@ -60,9 +60,7 @@ async function settle(databaseUrl: string): Promise<void> {
   const handle = connectDatabase(databaseUrl);
   try {
     for (let i = 0; i < 2400; i++) {
-      const row = await handle.db.selectFrom('subscriptions').select((eb) => eb.fn.countAll<number>().as('n'))
-        .where('status', 'in', ['pending', 'provisioning']).executeTakeFirstOrThrow();
-      if (Number(row.n) === 0) return;
+      if ((await subscriptionCounts(handle.db)).unsettled === 0) return;
       await sleep(250);
     }
   } finally {

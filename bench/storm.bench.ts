@@ -215,7 +215,7 @@ async function waitForProvisioning(databaseUrl: string, server: ChildProcess, st
   }
 }
 
-async function subscriptionCounts(db: ReturnType<typeof connectDatabase>['db']) {
+export async function subscriptionCounts(db: ReturnType<typeof connectDatabase>['db']) {
   const rows = await db.selectFrom('subscriptions').select(['status', (eb) => eb.fn.countAll<number>().as('count')]).groupBy('status').execute();
   const byStatus = Object.fromEntries(rows.map((r) => [r.status, Number(r.count)]));
   const created = rows.reduce((sum, r) => sum + Number(r.count), 0);
